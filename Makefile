@@ -1,0 +1,51 @@
+# The project's vocabulary. `make run` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+
+.PHONY: run test lint format bench messages up venv worker
+
+$(VENV)/.synced: uv.lock pyproject.toml scripts/venv.sh
+	@scripts/venv.sh
+	@touch $@
+
+venv: $(VENV)/.synced
+
+## run: the platform on the embedded default (SQLite, in-memory layer, demo data)
+run: venv
+	@env -u DATABASE_URL -u REDIS_URL -u EMAIL_URL $(MANAGE) migrate --noinput -v 0
+	@env -u DATABASE_URL -u REDIS_URL -u EMAIL_URL $(MANAGE) seed_demo
+	@echo
+	@echo "  Speed mentoring is running at http://127.0.0.1:$(PORT)/   (Ctrl+C stops it)"
+	@echo
+	@env -u DATABASE_URL -u REDIS_URL -u EMAIL_URL $(MANAGE) runserver 127.0.0.1:$(PORT)
+
+## test: the whole suite on real PostgreSQL, Redis and Chromium, then the embedded smoke tests
+test: venv
+	@scripts/test.sh $(ARGS)
+
+## lint: ruff, formatting, mypy, migrations
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+	env -u DATABASE_URL -u REDIS_URL $(MANAGE) makemigrations --check --dry-run
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## bench: benchmarks on real PostgreSQL and Redis, JSON on stdout
+bench: venv
+	@scripts/bench.sh $(ARGS)
+
+## messages: refresh and compile the Finnish translations after changing strings
+messages: venv
+	$(MANAGE) makemessages -l fi --ignore=.venv --ignore=.tools --ignore=staticfiles --no-obsolete
+	$(MANAGE) compilemessages --ignore=.venv --ignore=.tools
+
+## up: the production stack with Docker Compose (needs a Docker engine)
+up:
+	docker compose up --build

@@ -1,0 +1,28 @@
+from allauth.account.decorators import secure_admin_login
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+from profiles import views as profile_views
+
+# The admin login goes through allauth: the same rate limits, verification and enumeration
+# protection as the site's own login.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.site_header = "Mentoring"
+
+urlpatterns = [
+    path("", profile_views.home, name="home"),
+    path("healthz", profile_views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("profiles.urls")),
+    # Avatars are re-encoded JPEGs we wrote ourselves; serving them from the app keeps the
+    # deployment to one kind of process. A CDN or proxy may take this over.
+    path(
+        f"{settings.MEDIA_URL.strip('/')}/<path:path>",
+        serve,
+        {"document_root": settings.MEDIA_ROOT},
+    ),
+]

@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.forms import inlineformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from mentoring.validators import validate_clean_text
+from profiles.avatars import AvatarError, process_avatar
+from profiles.models import Competence, Language, Organisation, Profile, ProfileCompetence
+
+
+class SignupForm(forms.Form):
+    """Extra fields on allauth's sign-up form (ACCOUNT_SIGNUP_FORM_CLASS)."""
+
+    display_name = forms.CharField(
+        label=_("Your name"),
+        max_length=80,
+        validators=[validate_clean_text],
+        help_text=_("Shown to other people in the network."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    kind = forms.ChoiceField(
+        label=_("I am a"), choices=Profile.Kind.choices, initial=Profile.Kind.STUDENT
+    )
+    field_order = ["display_name", "email", "kind", "password1", "password2"]
+
+    def signup(self, request: Any, user: Any) -> None:
+        # The adapter has already created the user and profile from cleaned_data.
+        pass
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = Profile
+        fields = [
+            "kind",
+            "headline",
+            "bio",
+            "degree_programme",
+            "study_field",
+            "study_year",
+            "organisation",
+            "job_title",
+            "career_story",
+            "languages",
+            "interests",
+            "website",
+            "linkedin",
+            "is_available",
+            "capacity",
+            "visibility",
+        ]
+        widgets = {
+            "bio": forms.Textarea(attrs={"rows": 5}),
+            "career_story": forms.Textarea(attrs={"rows": 6}),
+            "languages": forms.CheckboxSelectMultiple,
+            "visibility": forms.RadioSelect,
+        }
+
+    display_name = forms.CharField(
+        label=_("Your name"), max_length=80, validators=[validate_clean_text]
+    )
+
+    field_order = ["display_name"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["display_name"].initial = self.instance.user.display_name
+
+    def save(self, commit: bool = True) -> Profile:
+        profile = super().save(commit=commit)
+        if commit:
+            user = profile.user
+            user.display_name = self.cleaned_data["display_name"]
+            user.save(update_fields=["display_name"])
+        return profile
+
+
+class CompetenceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.name
+
+
+class ProfileCompetenceForm(forms.ModelForm):
+    competence = CompetenceChoiceField(
+        label=_("Competence"), queryset=Competence.objects.order_by("name_en")
+    )
+
+    class Meta:
+        model = ProfileCompetence
+        fields = ["competence", "direction", "level"]
+
+
+class BaseCompetenceFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not form.has_changed() or form.cleaned_data.get("DELETE"):
+                continue
+            key = (form.cleaned_data.get("competence"), form.cleaned_data.get("direction"))
+            if key in seen:
+                form.add_error(
+                    "competence", _("This competence is already listed in the same direction.")
+                )
+            seen.add(key)
+
+
+CompetenceFormSet = inlineformset_factory(
+    Profile,
+    ProfileCompetence,
+    form=ProfileCompetenceForm,
+    formset=BaseCompetenceFormSet,
+    extra=3,
+    max_num=30,
+    validate_max=True,
+    can_delete=True,
+)
+
+
+class AvatarForm(forms.Form):
+    avatar = forms.FileField(
+        label=_("Photo"),
+        help_text=_("A JPEG, PNG or WebP image, at most 5 MB. It is cropped to a square."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    def clean_avatar(self) -> Any:
+        upload: UploadedFile = self.cleaned_data["avatar"]
+        if upload.size is not None and upload.size > settings.AVATAR_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is too large: at most 5 MB, please."), code="too_large"
+            )
+        try:
+            return process_avatar(upload)
+        except AvatarError as error:
+            raise forms.ValidationError(str(error.message), code=error.code) from error
+
+
+class DirectoryFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        validators=[validate_clean_text],
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, skill, company…")}),
+    )
+    kind = forms.ChoiceField(
+        label=_("Who"), required=False, choices=[("", _("Everyone")), *Profile.Kind.choices]
+    )
+    competence = CompetenceChoiceField(
+        label=_("Competence"),
+        required=False,
+        queryset=Competence.objects.order_by("name_en"),
+        empty_label=_("Any competence"),
+    )
+    direction = forms.ChoiceField(
+        label=_("Direction"),
+        required=False,
+        choices=[("", _("Either")), *ProfileCompetence.Direction.choices],
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        required=False,
+        queryset=Organisation.objects.order_by("name"),
+        empty_label=_("Any organisation"),
+        to_field_name="slug",
+    )
+    language = forms.ModelChoiceField(
+        label=_("Language"),
+        required=False,
+        queryset=Language.objects.order_by("name_en"),
+        empty_label=_("Any language"),
+        to_field_name="code",
+    )
+    available = forms.BooleanField(label=_("Open to new conversations now"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].label_from_instance = lambda obj: obj.name  # type: ignore[attr-defined]

@@ -1,0 +1,48 @@
+"""State changes that touch several models or files. Views, the admin, allauth's adapter and
+management commands all call these."""
+
+from __future__ import annotations
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from profiles.models import Profile, User
+
+
+@transaction.atomic
+def create_user(
+    *,
+    email: str,
+    display_name: str,
+    password: str | None,
+    kind: str = Profile.Kind.STUDENT,
+    is_staff: bool = False,
+) -> User:
+    user = User.objects.create_user(
+        email=email, password=password, display_name=display_name, is_staff=is_staff
+    )
+    create_profile(user=user, kind=kind)
+    return user
+
+
+def create_profile(*, user: User, kind: str = Profile.Kind.STUDENT) -> Profile:
+    return Profile.objects.create(user=user, kind=kind)
+
+
+def ensure_profile(*, user: User) -> Profile:
+    """Users made outside sign-up (createsuperuser, the admin) get a profile on first use."""
+    profile, _created = Profile.objects.get_or_create(user=user)
+    return profile
+
+
+def set_avatar(*, profile: Profile, image: ContentFile | None) -> None:
+    """Replace (or with None, remove) the profile photo; the old file is deleted after commit."""
+    old = profile.avatar.name if profile.avatar else ""
+    if image is None:
+        profile.avatar = None  # type: ignore[assignment]
+    else:
+        profile.avatar.save(image.name or "avatar.jpg", image, save=False)
+    profile.save(update_fields=["avatar", "updated_at"])
+    if old:
+        storage = profile.avatar.storage
+        transaction.on_commit(lambda: storage.delete(old))

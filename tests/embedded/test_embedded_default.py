@@ -1,0 +1,97 @@
+"""Smoke tests of the embedded default `make run` uses: no environment, SQLite, in-memory layer."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+from profiles.models import Profile, User
+
+pytestmark = pytest.mark.embedded
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_settings_are_the_embedded_parts() -> None:
+    assert connection.vendor == "sqlite"
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels.layers.InMemoryChannelLayer"
+    assert settings.CELERY_TASK_ALWAYS_EAGER is True
+    assert settings.MAILERS["default"]["BACKEND"].endswith(
+        "locmem.EmailBackend"
+    )  # console outside tests
+    assert settings.DEBUG is False  # pytest-django forces it off; runserver has it on
+
+
+@pytest.mark.django_db
+def test_seed_demo_is_idempotent_and_shaped_like_the_first_pilot(client) -> None:
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert Profile.objects.filter(kind=Profile.Kind.STUDENT).count() == 28
+    assert (
+        Profile.objects.filter(kind=Profile.Kind.PROFESSIONAL, user__is_staff=False).count() == 11
+    )
+    assert User.objects.filter(is_staff=True).count() == 1
+    assert client.login(email="student1@demo.example", password="demo-mentoring")
+    page = client.get("/people/")
+    assert page.status_code == 200
+    assert b"Anna Virtanen" in page.content
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_runserver_serves_the_site_on_sqlite(tmp_path: Path) -> None:
+    """What `make run` starts: migrate on a fresh SQLite file, then the ASGI dev server."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "EMAIL_URL", "SECRET_KEY", "DEBUG"}
+    }
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/accounts/login/", timeout=2
+                ) as response:
+                    body = response.read().decode()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        assert 'name="login"' in body
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/static/vendor/pico/pico.min.css", timeout=5
+        ) as css:
+            assert css.status == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
