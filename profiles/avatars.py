@@ -7,6 +7,7 @@ us, square, at most AVATAR_SIZE pixels a side, with no metadata (EXIF, GPS, comm
 from __future__ import annotations
 
 import io
+import struct
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -16,18 +17,20 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
+# Pillow names a JPEG carrying a second picture (an MPF depth map or preview, common from
+# phones and cameras) "MPO"; the first picture is an ordinary JPEG.
+ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}
 
 # Markup that has no business inside a photo: its presence means a file built to be read
-# as HTML, SVG or script by something other than an image decoder (a polyglot).
+# as HTML, SVG or script by something other than an image decoder (a polyglot). Not "<?xml":
+# cameras' XMP metadata may carry it.
 MARKUP_SIGNATURES = (
     b"<html",
     b"<script",
     b"<svg",
     b"<!doctype",
-    b"<?xml",
     b"<body",
     b"<iframe",
     b"<object",
@@ -49,6 +52,30 @@ def _read_limited(upload: UploadedFile) -> bytes:
     if len(data) > settings.AVATAR_MAX_BYTES:
         raise AvatarError(_("The file is too large: at most 5 MB, please."), "too_large")
     return data
+
+
+# EXIF orientation -> the transposition that makes the picture upright.
+UPRIGHT = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    # Not ImageOps.exif_transpose: it re-serialises the whole EXIF block, which raises on
+    # malformed tags, and we throw EXIF away anyway. Only the orientation matters here.
+    try:
+        orientation = image.getexif().get(ExifTags.Base.Orientation)
+    except (SyntaxError, ValueError, TypeError, OSError, struct.error):
+        # A PNG or WebP may carry any bytes as "EXIF"; the pixels decoded fine, keep them.
+        return image
+    method = UPRIGHT.get(orientation) if isinstance(orientation, int) else None
+    return image.transpose(method) if method is not None else image
 
 
 def process_avatar(upload: UploadedFile) -> ContentFile:
@@ -86,7 +113,7 @@ def process_avatar(upload: UploadedFile) -> ContentFile:
             "not_an_image",
         ) from error
 
-    image: Image.Image = ImageOps.exif_transpose(opened)
+    image = _upright(opened)
     if image.mode not in ("RGB", "L"):
         background = Image.new("RGB", image.size, (255, 255, 255))
         rgba = image.convert("RGBA")
@@ -96,6 +123,9 @@ def process_avatar(upload: UploadedFile) -> ContentFile:
     image = ImageOps.fit(
         image.convert("RGB"), (min(size, *image.size),) * 2, Image.Resampling.LANCZOS
     )
+    # Pillow carries `info` through every transform and its JPEG writer re-emits a source
+    # JPEG's comment from it; start the output with none of the upload's metadata.
+    image.info = {}
     out = io.BytesIO()
-    image.save(out, format="JPEG", quality=85, optimize=True)  # no exif= : nothing carried over
+    image.save(out, format="JPEG", quality=85, optimize=True)
     return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.jpg")

@@ -37,12 +37,17 @@ def ensure_profile(*, user: User) -> Profile:
 
 def set_avatar(*, profile: Profile, image: ContentFile | None) -> None:
     """Replace (or with None, remove) the profile photo; the old file is deleted after commit."""
-    old = profile.avatar.name if profile.avatar else ""
-    if image is None:
-        profile.avatar = None  # type: ignore[assignment]
-    else:
-        profile.avatar.save(image.name or "avatar.jpg", image, save=False)
-    profile.save(update_fields=["avatar", "updated_at"])
-    if old:
-        storage = profile.avatar.storage
-        transaction.on_commit(lambda: storage.delete(old))
+    with transaction.atomic():
+        # The file to delete is the one in the row now, not in `profile`, which may be stale:
+        # of two uploads racing, the first one's file must not be left orphaned on disk.
+        old = (
+            Profile.objects.select_for_update().values_list("avatar", flat=True).get(pk=profile.pk)
+        )
+        if image is None:
+            profile.avatar = None  # type: ignore[assignment]
+        else:
+            profile.avatar.save(image.name or "avatar.jpg", image, save=False)
+        profile.save(update_fields=["avatar", "updated_at"])
+        if old:
+            storage = profile.avatar.storage
+            transaction.on_commit(lambda: storage.delete(old))
