@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
@@ -40,7 +41,7 @@ MARKUP_SIGNATURES = (
 )
 
 
-@dataclass
+@dataclass(eq=False)
 class AvatarError(Exception):
     message: str | Promise
     code: str
@@ -50,7 +51,11 @@ def _read_limited(upload: UploadedFile) -> bytes:
     upload.seek(0)
     data = upload.read(settings.AVATAR_MAX_BYTES + 1)
     if len(data) > settings.AVATAR_MAX_BYTES:
-        raise AvatarError(_("The file is too large: at most 5 MB, please."), "too_large")
+        raise AvatarError(
+            _("The file is too large: at most %(size)s, please.")
+            % {"size": filesizeformat(settings.AVATAR_MAX_BYTES)},
+            "too_large",
+        )
     return data
 
 

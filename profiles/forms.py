@@ -3,14 +3,18 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from mentoring.validators import validate_clean_text
 from profiles.avatars import AvatarError, process_avatar
 from profiles.models import Competence, Language, Organisation, Profile, ProfileCompetence
+
+# Django 6.1 labels an empty choice "- Select an option -" but ships no Finnish for it yet.
+# Naming the string here puts it in our catalogue, whose translation Django's lazy label uses.
+gettext_noop("- Select an option -")
 
 
 class SignupForm(forms.Form):
@@ -125,16 +129,12 @@ CompetenceFormSet = inlineformset_factory(
 class AvatarForm(forms.Form):
     avatar = forms.FileField(
         label=_("Photo"),
-        help_text=_("A JPEG, PNG or WebP image, at most 5 MB. It is cropped to a square."),
+        help_text=_("A JPEG, PNG or WebP image. It is cropped to a square."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
 
     def clean_avatar(self) -> Any:
         upload: UploadedFile = self.cleaned_data["avatar"]
-        if upload.size is not None and upload.size > settings.AVATAR_MAX_BYTES:
-            raise forms.ValidationError(
-                _("The file is too large: at most 5 MB, please."), code="too_large"
-            )
         try:
             return process_avatar(upload)
         except AvatarError as error:

@@ -30,7 +30,7 @@ RED, WHITE, BLUE = (255, 0, 0), (255, 255, 255), (0, 0, 255)
 NOT_AN_IMAGE = "This file is not an image we can read. Please upload a JPEG, PNG or WebP photo."
 MARKUP = "This file contains web page or SVG code. Please upload a plain photo."
 TOO_MANY_PIXELS = "The image has too many pixels. Please upload a smaller picture."
-TOO_LARGE = "The file is too large: at most 5 MB, please."
+TOO_LARGE = "The file is too large: at most {size}, please."
 UNSUPPORTED = "Please upload a JPEG, PNG or WebP image."
 
 
@@ -371,7 +371,9 @@ def test_file_over_the_size_limit_is_refused(
     data = noise_png((100, 100))
     assert len(data) > 20_000
 
-    assert_refused(send(client_for(alice), data, "photo.png", "image/png"), TOO_LARGE)
+    assert_refused(
+        send(client_for(alice), data, "photo.png", "image/png"), TOO_LARGE.format(size="19.5\xa0KB")
+    )
 
     assert stored_files(settings) == []
 
@@ -394,7 +396,9 @@ def test_real_upload_over_five_megabytes_is_refused(
     data = picture("PNG") + bytes(5 * 1024 * 1024)
     assert len(data) > 5 * 1024 * 1024
 
-    assert_refused(send(client_for(alice), data, "photo.png", "image/png"), TOO_LARGE)
+    assert_refused(
+        send(client_for(alice), data, "photo.png", "image/png"), TOO_LARGE.format(size="5.0\xa0MB")
+    )
 
     assert not avatar_of(alice)
     assert stored_files(settings) == []
