@@ -140,3 +140,18 @@ def login(user: User) -> Client:
 @pytest.fixture
 def client_for() -> Callable[[User], Client]:
     return login
+
+
+# Browser tests: pytest-playwright's sync API leaves an event loop running for the rest of the
+# session, so they run last, and Django's ORM must be told that is fine for them.
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    import os
+
+    if item.get_closest_marker("browser") is not None:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

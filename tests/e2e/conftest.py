@@ -1,0 +1,192 @@
+"""The parts a browser journey runs against: Debian's Chromium, a real SMTP server (aiosmtpd)
+and the ASGI application served by uvicorn in its own process, on the test database.
+
+The server is another process, so it sees only committed data: tests using `live_site` need
+`@pytest.mark.django_db(transaction=True)`.
+"""
+
+from __future__ import annotations
+
+import email
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from email.message import Message
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+SERVER_START_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    # Debian's Chromium, never `playwright install` (it downloads a browser; offline here).
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "locale": "en-US"}
+
+
+class Mailbox:
+    """aiosmtpd handler keeping every message it receives, parsed."""
+
+    def __init__(self) -> None:
+        self.port = 0
+        self.messages: list[Message] = []
+        self._changed = threading.Condition()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        with self._changed:
+            self.messages.append(email.message_from_bytes(envelope.content))
+            self._changed.notify_all()
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, to: str, timeout: float = 15.0) -> Message:
+        """The first message to `to`; fails when none arrives within `timeout` seconds."""
+
+        def find() -> Message | None:
+            return next((m for m in self.messages if to in str(m.get("To", ""))), None)
+
+        with self._changed:
+            found = self._changed.wait_for(find, timeout=timeout)
+        assert found is not None, f"no e-mail to {to} in {timeout} s; got {len(self.messages)}"
+        return found
+
+
+def text_body(message: Message) -> str:
+    for part in message.walk():
+        if part.get_content_type() == "text/plain":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload.decode(part.get_content_charset() or "utf-8")
+    raise AssertionError(f"no text/plain part in {message.get('Subject')!r}")
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Mailbox]:
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    mailbox.port = controller.port
+    try:
+        yield mailbox
+    finally:
+        controller.stop()
+
+
+def database_url_for_subprocess() -> str:
+    """A DATABASE_URL for another process, pointing at the database this test session uses."""
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        credentials = f"{quote(db['USER'] or '', safe='')}:{quote(db['PASSWORD'] or '', safe='')}"
+        host = quote(db["HOST"] or "localhost", safe="")
+        port = f":{db['PORT']}" if db["PORT"] else ""
+        return f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"
+    # pytest-django's SQLite test database lives in memory, out of another process's reach.
+    pytest.fail(
+        f"The browser tests start the site in a second process, which cannot open this "
+        f"session's {connection.vendor} test database. Run them on PostgreSQL with "
+        '`make test ARGS="tests/e2e"` (or set DATABASE_URL to a PostgreSQL database).'
+    )
+
+
+@pytest.fixture
+def live_site(
+    transactional_db: None, smtp_server: Mailbox, tmp_path: Path
+) -> Iterator[Callable[[str], str]]:
+    """The site served by uvicorn on a free port; call it with a path to get a full URL."""
+    port = free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", "HTTPS", "ALLOWED_HOSTS"}
+    }
+    env |= {
+        "DATABASE_URL": database_url_for_subprocess(),
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
+        "DEBUG": "1",  # static files through WhiteNoise's finders, no collectstatic; HTTP only
+        "DJANGO_SETTINGS_MODULE": "mentoring.settings",
+    }
+    log_path = tmp_path / "uvicorn.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "mentoring.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--lifespan",
+                "off",
+                "--no-access-log",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(server, f"{base}/healthz", log_path)
+        yield lambda path: f"{base}{path}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+
+
+def _wait_until_healthy(server: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        try:
+            server.wait(timeout=0.2)  # doubles as the pause between polls
+        except subprocess.TimeoutExpired:
+            continue
+        pytest.fail(f"uvicorn exited with {server.returncode}:\n{log_path.read_text()}")
+    pytest.fail(f"uvicorn not healthy after {SERVER_START_TIMEOUT} s:\n{log_path.read_text()}")

@@ -1,0 +1,172 @@
+"""A new student's first visit, in Chromium against the real server: sign up, verify the
+e-mail address, fill the profile, meet a suggested mentor, find them in the directory. Every
+page passes axe-core with no serious or critical violation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, ViewportSize, expect
+
+from profiles.models import Organisation, Profile, User
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import Mailbox, text_body
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WAIT_MS = 15_000
+PHONE = ViewportSize(width=390, height=844)
+axe = Axe()
+
+
+def assert_accessible(page: Page) -> None:
+    """No axe-core violation of impact serious or critical on the page as it is now."""
+    results = axe.run(page).response
+    assert results["passes"], f"axe checked nothing on {page.url}"
+    violations = [v for v in results["violations"] if v["impact"] in {"serious", "critical"}]
+    report = "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']}\n"
+        + "\n".join(f"    {node['target']}" for node in v["nodes"])
+        for v in violations
+    )
+    assert not violations, f"axe on {page.url}:\n{report}"
+
+
+def screenshot_on_phone(page: Page, path: str) -> None:
+    """A full-page screenshot at a phone's viewport, for a person to look at."""
+    desktop = page.viewport_size
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=path, full_page=True)
+    if desktop:
+        page.set_viewport_size(desktop)
+
+
+def test_new_student_signs_up_fills_profile_and_finds_a_mentor(
+    page: Page,
+    live_site: Callable[[str], str],
+    smtp_server: Mailbox,
+    make_user: Callable[..., User],
+) -> None:
+    page.set_default_timeout(WAIT_MS)
+    expect.set_options(timeout=WAIT_MS)
+    org = Organisation.objects.create(name="Nordic Code Oy", slug="nordic-code")
+    mentor = make_user(
+        "Maria Mentor",
+        kind=Profile.Kind.PROFESSIONAL,
+        organisation=org,
+        job_title="Lead developer",
+        is_available=True,
+        shares=("programming-python", "web-development"),
+        languages=("fi",),
+    )
+    make_user(
+        "Pekka Payroll",
+        kind=Profile.Kind.PROFESSIONAL,
+        organisation=org,
+        job_title="Controller",
+        shares=("accounting",),
+        languages=("fi",),
+    )
+
+    # Home, then sign up.
+    page.goto(live_site("/"))
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign up").click()
+    expect(page).to_have_url(re.compile(r"/accounts/signup/$"))
+    assert_accessible(page)
+    page.get_by_label("Your name").fill("Sanni Student")
+    page.get_by_label("Email").fill("sanni@example.com")
+    page.get_by_label("I am a").select_option("student")
+    page.get_by_label("Password:", exact=True).fill(PASSWORD)
+    page.get_by_label("Password (again)").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page).to_have_url(re.compile(r"/accounts/confirm-email/$"))
+    assert_accessible(page)
+
+    # The verification link arrives by e-mail through the SMTP server.
+    message = smtp_server.wait_for("sanni@example.com")
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+", text_body(message))
+    assert link, text_body(message)
+    page.goto(link.group(0))
+    expect(page.get_by_role("button", name="Confirm")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Confirm").click()
+
+    # Signed in, on an empty profile.
+    expect(page).to_have_url(re.compile(r"/me/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sanni Student")
+    progress = page.locator("progress")
+    expect(progress).to_have_attribute("value", "0")
+    expect(page.get_by_text("Your profile is 0 % complete.")).to_be_visible()
+
+    # Fill it in.
+    page.get_by_role("button", name="Edit profile").click()  # a link styled by Pico
+    expect(page).to_have_url(re.compile(r"/me/edit/$"))
+    assert_accessible(page)
+    page.get_by_label("Headline").fill("First-year ICT student into Python")
+    page.get_by_label("About me").fill(
+        "I build small tools and want to learn from people who ship."
+    )
+    page.get_by_label("Degree programme").fill("Information Technology")
+    page.get_by_label("Year of study").fill("1")
+    first_row = page.get_by_role("group", name="Competence 1")
+    first_row.get_by_label("Competence").select_option(label="Python programming")
+    first_row.get_by_label("Direction").select_option(label="Want to learn")
+    first_row.get_by_label("Level").select_option(label="Beginner")
+    page.get_by_role("checkbox", name="Finnish", exact=True).check()
+    page.get_by_role("button", name="Save profile").click()
+
+    expect(page).to_have_url(re.compile(r"/me/$"))
+    expect(page.get_by_role("status")).to_have_text("Your profile is saved.")
+    expect(progress).to_have_attribute("value", "75")
+    expect(page.get_by_text("Your profile is 75 % complete.")).to_be_visible()
+    assert_accessible(page)
+
+    # The mentor is suggested, with the reason; the other mentor is not.
+    suggestions = page.get_by_role("region", name="Suggested for you")
+    card = suggestions.get_by_role("article").filter(has_text="Maria Mentor")
+    expect(card).to_contain_text("Can share Python programming, which you want to learn.")
+    expect(card).to_contain_text("You both speak Finnish.")
+    expect(suggestions).not_to_contain_text("Pekka Payroll")
+    screenshot_on_phone(page, "/tmp/e2e-me-phone.png")
+
+    card.get_by_role("link", name="Maria Mentor").click()
+    expect(page).to_have_url(re.compile(rf"/people/{mentor.pk}/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Maria Mentor")
+    expect(page.get_by_text("Lead developer")).to_be_visible()
+    assert_accessible(page)
+
+    # The directory: search "python" among professionals.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="People").click()
+    expect(page).to_have_url(re.compile(r"/people/$"))
+    assert_accessible(page)
+    page.get_by_label("Search:", exact=True).fill("python")
+    page.get_by_label("Who").select_option("professional")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/people/\?.*q=python.*kind=professional"))
+    results = page.get_by_role("region", name="1 person")
+    expect(results.get_by_role("article")).to_have_count(1)
+    expect(results).to_contain_text("Maria Mentor")
+    assert_accessible(page)
+    screenshot_on_phone(page, "/tmp/e2e-people-phone.png")
+
+    results.get_by_role("link", name="Maria Mentor").click()
+    expect(page).to_have_url(re.compile(rf"/people/{mentor.pk}/$"))
+    expect(page.get_by_role("heading", name="Can share")).to_be_visible()
+    expect(page.get_by_role("listitem").filter(has_text="Python programming")).to_be_visible()
+
+    # Signing out and in again works with the password chosen at sign-up.
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("navigation", name="Main")).to_contain_text("Sign in")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/$"))
+    assert_accessible(page)
+    page.get_by_label("Email").fill("sanni@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/me/$"))
+    expect(progress).to_have_attribute("value", "75")
