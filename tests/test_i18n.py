@@ -1,0 +1,506 @@
+"""Finnish and English ship together: a complete, compiled catalogue and pages in their language.
+
+The catalogue checks need no GNU gettext: the committed .po is parsed here, the committed .mo is
+read with the standard library, and the strings the code marks for translation are collected
+the way `makemessages` does (Django's `templatize` for templates, the gettext keywords in Python).
+"""
+
+from __future__ import annotations
+
+import ast
+import gettext as stdlib_gettext
+import importlib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.template import engines
+from django.test import Client
+from django.utils import translation
+from django.utils.translation.template import templatize
+
+from profiles.models import User
+
+LOCALE_DIR = Path(settings.LOCALE_PATHS[0]) / "fi" / "LC_MESSAGES"
+PO_FILE = LOCALE_DIR / "django.po"
+MO_FILE = LOCALE_DIR / "django.mo"
+FIX = (
+    "Run `make messages`, translate the new entries in locale/fi/LC_MESSAGES/django.po and compile."
+)
+
+
+# --- The catalogue ----------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    msgid: str
+    msgctxt: str | None = None
+    msgid_plural: str | None = None
+    msgstr: list[str] = field(default_factory=list)
+    flags: set[str] = field(default_factory=set)
+    obsolete: bool = False
+
+    @property
+    def key(self) -> tuple[str | None, str]:
+        return (self.msgctxt, self.msgid)
+
+
+_KEYWORD = re.compile(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)\s+(".*")$')
+
+
+def parse_po(text: str) -> list[Entry]:
+    """Every entry of a .po file but the header; enough of the format for Django's output."""
+    entries: list[Entry] = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        values: dict[str, str] = {}
+        flags: set[str] = set()
+        obsolete = False
+        current = ""
+        for raw in block.splitlines():
+            line = raw.strip()
+            if line.startswith("#~"):
+                obsolete = True
+                line = line[2:].strip()
+            if line.startswith("#,"):
+                flags |= {flag.strip() for flag in line[2:].split(",")}
+                continue
+            if not line or line.startswith("#"):
+                continue
+            if match := _KEYWORD.match(line):
+                current = match.group(1)
+                values[current] = ast.literal_eval(match.group(2))
+            elif line.startswith('"') and current:
+                values[current] += ast.literal_eval(line)
+            else:
+                raise AssertionError(f"Unreadable line in {PO_FILE}: {raw!r}")
+        if "msgid" not in values:
+            raise AssertionError(f"An entry without msgid in {PO_FILE}: {block!r}")
+        if values["msgid"] == "" and "msgctxt" not in values:
+            continue  # the header
+        plural_forms = sorted(k for k in values if k.startswith("msgstr["))
+        entries.append(
+            Entry(
+                msgid=values["msgid"],
+                msgctxt=values.get("msgctxt"),
+                msgid_plural=values.get("msgid_plural"),
+                msgstr=[values[k] for k in plural_forms] or [values.get("msgstr", "")],
+                flags=flags,
+                obsolete=obsolete,
+            )
+        )
+    return entries
+
+
+@pytest.fixture(scope="module")
+def po_entries() -> list[Entry]:
+    return [e for e in parse_po(PO_FILE.read_text(encoding="utf-8")) if not e.obsolete]
+
+
+def test_po_file_is_the_finnish_catalogue_with_finnish_plurals() -> None:
+    header = PO_FILE.read_text(encoding="utf-8").split("\n\n", 1)[0]
+    assert '"Language: fi\\n"' in header
+    assert '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"' in header
+    assert "#, fuzzy" not in header  # msgfmt skips a fuzzy header, plural rules and all
+
+
+def test_every_entry_is_translated_and_none_is_fuzzy(po_entries: list[Entry]) -> None:
+    assert len(po_entries) > 100  # the parser really read the file
+    untranslated = [e.msgid for e in po_entries if not all(e.msgstr)]
+    fuzzy = [e.msgid for e in po_entries if "fuzzy" in e.flags]
+    assert untranslated == [], FIX
+    assert fuzzy == [], "Review the fuzzy entries and remove their `#, fuzzy` flags."
+
+
+def test_plural_entries_have_both_finnish_forms(po_entries: list[Entry]) -> None:
+    plurals = [e for e in po_entries if e.msgid_plural is not None]
+    assert plurals
+    for entry in plurals:
+        assert len(entry.msgstr) == 2, entry.msgid
+
+
+_PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[diouxXeEfFgGcrsa%]")
+
+
+def placeholders(text: str) -> list[str]:
+    return sorted(_PLACEHOLDER.findall(text))
+
+
+def test_translations_keep_the_placeholders(po_entries: list[Entry]) -> None:
+    formatted = [e for e in po_entries if "python-format" in e.flags]
+    assert any(e.msgid_plural for e in formatted)
+    for entry in formatted:
+        sources = [entry.msgid] if entry.msgid_plural is None else [entry.msgid_plural]
+        expected = placeholders(sources[0])
+        for translated in entry.msgstr:
+            assert placeholders(translated) == expected, (entry.msgid, translated)
+
+
+def test_compiled_catalogue_is_up_to_date_with_the_po_file(po_entries: list[Entry]) -> None:
+    with MO_FILE.open("rb") as handle:
+        compiled = stdlib_gettext.GNUTranslations(handle)
+    stale = []
+    for entry in po_entries:
+        if entry.msgid_plural is None:
+            got = (
+                compiled.pgettext(entry.msgctxt, entry.msgid)
+                if entry.msgctxt is not None
+                else compiled.gettext(entry.msgid)
+            )
+            if got != entry.msgstr[0]:
+                stale.append(entry.msgid)
+            continue
+        for n, expected in ((1, entry.msgstr[0]), (2, entry.msgstr[1])):
+            got = (
+                compiled.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, n)
+                if entry.msgctxt is not None
+                else compiled.ngettext(entry.msgid, entry.msgid_plural, n)
+            )
+            if got != expected:
+                stale.append(entry.msgid)
+    assert stale == [], "django.mo is older than django.po: run `make messages`."
+
+
+def test_django_serves_the_project_translations_in_finnish(po_entries: list[Entry]) -> None:
+    # Ours must win over Django's and allauth's own Finnish catalogues.
+    with translation.override("fi"):
+        for entry in po_entries:
+            if entry.msgid_plural is not None:
+                assert translation.ngettext(entry.msgid, entry.msgid_plural, 1) == entry.msgstr[0]
+                assert translation.ngettext(entry.msgid, entry.msgid_plural, 5) == entry.msgstr[1]
+            elif entry.msgctxt is not None:
+                assert translation.pgettext(entry.msgctxt, entry.msgid) == entry.msgstr[0]
+            else:
+                assert translation.gettext(entry.msgid) == entry.msgstr[0]
+
+
+# --- What the code marks for translation ------------------------------------------------
+
+_STRING = r"""u?(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
+_TEMPLATIZED_CALL = re.compile(
+    rf"\b(gettext|ngettext|pgettext|npgettext)\(\s*((?:{_STRING}\s*,\s*)*{_STRING})"
+    rf"(?:\s*,\s*\w+)?\s*\)"
+)
+# xgettext's keywords as `makemessages` passes them: name -> (context argument, msgid argument)
+_PY_KEYWORDS: dict[str, tuple[int | None, int]] = {
+    "_": (None, 0),
+    "gettext": (None, 0),
+    "gettext_lazy": (None, 0),
+    "gettext_noop": (None, 0),
+    "ngettext": (None, 0),
+    "ngettext_lazy": (None, 0),
+    "pgettext": (0, 1),
+    "pgettext_lazy": (0, 1),
+    "npgettext": (0, 1),
+    "npgettext_lazy": (0, 1),
+}
+
+
+def local_packages() -> list[Path]:
+    """The project's own Python packages: local apps and the project package (settings, URLs)."""
+    urlconf = importlib.import_module(settings.ROOT_URLCONF)
+    roots = {Path(str(urlconf.__file__)).resolve().parent}
+    roots |= {Path(app.path).resolve() for app in apps.get_app_configs()}
+    return sorted(root for root in roots if is_ours(root))
+
+
+def is_ours(path: Path) -> bool:
+    # Not the virtualenv's packages, even when it lives inside the project directory.
+    base = Path(settings.BASE_DIR).resolve()
+    return path.is_relative_to(base) and not path.relative_to(base).parts[0].startswith(".")
+
+
+def template_files() -> list[Path]:
+    """The templates of the project and its local apps (not those of installed packages)."""
+    dirs = {Path(d).resolve() for engine in engines.all() for d in engine.template_dirs}
+    return sorted(
+        path
+        for directory in dirs
+        if is_ours(directory) and directory.is_dir()
+        for path in directory.rglob("*")
+        if path.suffix in {".html", ".txt"}
+    )
+
+
+def template_msgids(path: Path) -> Iterator[tuple[str | None, str]]:
+    code = templatize(path.read_text(encoding="utf-8"), origin=str(path))
+    for match in _TEMPLATIZED_CALL.finditer(code):
+        args = ast.literal_eval(f"({match.group(2)},)")
+        if match.group(1) in {"pgettext", "npgettext"}:
+            yield (args[0], args[1])
+        else:
+            yield (None, args[0])
+
+
+def python_msgids(path: Path) -> Iterator[tuple[str | None, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if name not in _PY_KEYWORDS:
+            continue
+        context_at, msgid_at = _PY_KEYWORDS[name]
+        args = [
+            a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else None
+            for a in node.args
+        ]
+        msgid = args[msgid_at] if len(args) > msgid_at else None
+        if msgid is None:
+            continue  # a variable, as in translation.gettext(entry.msgid): nothing to extract
+        yield (args[context_at] if context_at is not None else None, msgid)
+
+
+def test_the_scanners_find_known_strings() -> None:
+    base = Path(settings.BASE_DIR)
+    assert (None, "My profile") in set(template_msgids(base / "templates" / "base.html"))
+    in_models = set(python_msgids(base / "profiles" / "models.py"))
+    assert (None, "Working-life professional") in in_models
+
+
+def test_every_translatable_string_in_the_code_is_in_the_catalogue(
+    po_entries: list[Entry],
+) -> None:
+    catalogue = {entry.key for entry in po_entries}
+    templates = template_files()
+    sources = [p for package in local_packages() for p in package.rglob("*.py")]
+    assert templates
+    assert sources
+    missing = sorted(
+        {
+            f"{path.relative_to(settings.BASE_DIR)}: {msgid!r}"
+            for path in templates
+            for key in template_msgids(path)
+            if key not in catalogue
+            for msgid in [key[1]]
+        }
+        | {
+            f"{path.relative_to(settings.BASE_DIR)}: {msgid!r}"
+            for path in sources
+            for key in python_msgids(path)
+            if key not in catalogue
+            for msgid in [key[1]]
+        }
+    )
+    assert missing == [], FIX
+
+
+# --- Pages in their language ------------------------------------------------------------
+
+
+class _PageReader(HTMLParser):
+    """The visible text of a page, and the `next` field of the language switcher."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.switcher_next: str | None = None
+        self._skip = 0
+        self._in_switcher = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag in {"script", "style"}:
+            self._skip += 1
+        if tag == "form" and attributes.get("action") == "/i18n/setlang/":
+            self._in_switcher = True
+        if self._in_switcher and tag == "input" and attributes.get("name") == "next":
+            self.switcher_next = attributes.get("value")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"script", "style"}:
+            self._skip -= 1
+        if tag == "form":
+            self._in_switcher = False
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.text.append(data)
+
+
+def read(html: bytes) -> _PageReader:
+    reader = _PageReader()
+    reader.feed(html.decode())
+    reader.close()
+    return reader
+
+
+def text_of(html: bytes) -> str:
+    return re.sub(r"\s+", " ", " ".join(read(html).text))
+
+
+def html_lang(html: bytes) -> str | None:
+    match = re.search(r"<html\b[^>]*\blang=\"([^\"]+)\"", html.decode())
+    return match.group(1) if match else None
+
+
+# The navigation and footer of every signed-in page, then texts of the page itself.
+SIGNED_IN = {
+    "fi": ["Oma profiili", "Ihmiset", "Kirjaudu ulos", "Vaihda kieli"],
+    "en": ["My profile", "People", "Sign out", "Change language"],
+}
+PAGES = {
+    "/me/": {"fi": ["Muokkaa profiilia", "Ehdotuksia sinulle"], "en": ["Edit profile"]},
+    "/people/": {"fi": ["Tyhjennä suodattimet", "Suunta"], "en": ["Clear filters", "Direction"]},
+}
+OTHER = {"fi": "en", "en": "fi"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", list(PAGES))
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_signed_in_pages_render_in_the_browsers_language(alice: User, path: str, lang: str) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE=lang)
+    client.force_login(alice)
+    response = client.get(path)
+    assert response.status_code == 200
+    assert html_lang(response.content) == lang
+    text = text_of(response.content)
+    for expected in SIGNED_IN[lang] + PAGES[path].get(lang, []):
+        assert expected in text
+    for foreign in SIGNED_IN[OTHER[lang]]:
+        assert foreign not in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("lang", "expected", "absent"),
+    [
+        ("fi", ["Kirjaudu sisään", "Rekisteröidy", "Salasana"], "Password"),
+        ("en", ["Sign in", "Sign up", "Password"], "Salasana"),
+    ],
+)
+def test_login_page_renders_in_the_browsers_language(
+    lang: str, expected: list[str], absent: str
+) -> None:
+    response = Client(HTTP_ACCEPT_LANGUAGE=lang).get("/accounts/login/")
+    assert response.status_code == 200
+    assert html_lang(response.content) == lang
+    text = text_of(response.content)
+    for words in expected:
+        assert words in text
+    assert absent not in text
+
+
+@pytest.mark.django_db
+def test_language_switcher_points_back_to_the_current_page(
+    alice: User, client_for: Callable[[User], Client]
+) -> None:
+    response = client_for(alice).get("/people/?q=Alice&kind=student")
+    assert read(response.content).switcher_next == "/people/?q=Alice&kind=student"
+
+
+@pytest.mark.django_db
+def test_switching_language_redirects_back_and_sticks(
+    alice: User, client_for: Callable[[User], Client], settings: Any
+) -> None:
+    settings.LANGUAGE_CODE = "en"
+    client = client_for(alice)
+    assert html_lang(client.get("/me/").content) == "en"  # the default without a choice
+
+    response = client.post("/i18n/setlang/", {"language": "fi", "next": "/people/?q=Alice"})
+    assert response.status_code == 302
+    assert response["Location"] == "/people/?q=Alice"
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "fi"
+    page = client.get(response["Location"])
+    assert html_lang(page.content) == "fi"
+    assert "Ihmiset" in text_of(page.content)
+
+    # The choice wins over what the browser asks for, until it is changed back.
+    assert html_lang(client.get("/me/", HTTP_ACCEPT_LANGUAGE="en").content) == "fi"
+    client.post("/i18n/setlang/", {"language": "en", "next": "/me/"})
+    assert "My profile" in text_of(client.get("/me/").content)
+
+
+@pytest.mark.django_db
+def test_switcher_does_not_redirect_off_site() -> None:
+    response = Client().post(
+        "/i18n/setlang/", {"language": "fi", "next": "https://evil.example.com/"}
+    )
+    assert response.status_code == 302
+    assert "evil.example.com" not in response["Location"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("lang", "shown", "hidden"),
+    [
+        ("fi", "Python-ohjelmointi", "Python programming"),
+        ("en", "Python programming", "Python-ohjelmointi"),
+    ],
+)
+def test_directory_names_competences_in_the_active_language(
+    alice: User, mentor_maria: User, lang: str, shown: str, hidden: str
+) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE=lang)
+    client.force_login(alice)
+    text = text_of(client.get("/people/").content)
+    assert shown in text  # on the cards and in the competence filter
+    assert hidden not in text
+
+
+@pytest.mark.django_db
+def test_directory_in_finnish_counts_people_with_finnish_plurals(
+    alice: User, mentor_maria: User
+) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="fi")
+    client.force_login(alice)
+    assert re.search(r"\b2 henkilöä\b", text_of(client.get("/people/").content))
+    assert re.search(r"\b1 henkilö\b", text_of(client.get("/people/?q=Maria").content))
+
+
+@pytest.mark.django_db
+def test_suggestion_reason_is_finnish_on_a_finnish_page(alice: User, mentor_maria: User) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="fi")
+    client.force_login(alice)
+    text = text_of(client.get("/me/").content)
+    assert "Mentori: Osaa jakaa sen, mitä haluat oppia: Python-ohjelmointi." in text
+    assert "Yhteiset kielenne: suomi." in text
+
+
+CONTROL_CHARACTER_ERROR = {
+    "fi": "Tekstissä on näkymättömiä ohjausmerkkejä.",
+    "en": "This text contains invisible control characters.",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lang", ["fi", "en"])
+def test_validation_errors_are_in_the_active_language(alice: User, lang: str) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE=lang)
+    client.force_login(alice)
+    text = text_of(client.get(f"/people/?q={quote(chr(1))}").content)
+    assert CONTROL_CHARACTER_ERROR[lang] in text
+    assert CONTROL_CHARACTER_ERROR[OTHER[lang]] not in text
+
+
+@pytest.mark.django_db
+def test_profile_form_errors_are_finnish(alice: User) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="fi")
+    client.force_login(alice)
+    response = client.post(
+        "/me/edit/",
+        {
+            "display_name": "Alice\x07",
+            "kind": "student",
+            "visibility": "signed_in",
+            "capacity": "5",
+            "competences-TOTAL_FORMS": "0",
+            "competences-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    text = text_of(response.content)
+    assert CONTROL_CHARACTER_ERROR["fi"] in text
+    assert "Muokkaa profiiliasi" in text
+    # Django 6.1's blank choice label, which only our catalogue translates so far.
+    assert "- Valitse vaihtoehto -" in text
+    assert "Select an option" not in text
