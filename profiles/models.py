@@ -177,8 +177,8 @@ class ProfileQuerySet(models.QuerySet["Profile"]):
             links = links.filter(direction=direction)
         return self.filter(pk__in=links.values("profile_id"))
 
-    def for_listing(self) -> ProfileQuerySet:
-        """What a directory card shows, in a constant number of queries."""
+    def for_cards(self) -> ProfileQuerySet:
+        """What a profile card (profiles/card.html) shows, in a constant number of queries."""
         return self.select_related("user", "organisation").prefetch_related(
             models.Prefetch(
                 "competence_links",
@@ -186,8 +186,11 @@ class ProfileQuerySet(models.QuerySet["Profile"]):
                     "-level", "competence__name_en"
                 ),
             ),
-            "languages",
         )
+
+    def for_listing(self) -> ProfileQuerySet:
+        """A card's data and the languages (profile pages, suggestions), in constant queries."""
+        return self.for_cards().prefetch_related("languages")
 
 
 class Profile(models.Model):

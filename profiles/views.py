@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import sys
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import connection
+from django.db.models import Count, Window
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -13,7 +16,7 @@ from django.views.decorators.http import require_POST
 from profiles.access import get_profile_for_viewer
 from profiles.forms import AvatarForm, CompetenceFormSet, DirectoryFilterForm, ProfileForm
 from profiles.matching import suggest_matches
-from profiles.models import Organisation, Profile
+from profiles.models import Organisation, Profile, ProfileQuerySet
 from profiles.services import ensure_profile, set_avatar
 
 
@@ -93,8 +96,7 @@ def directory(request: HttpRequest) -> HttpResponse:
             profiles = profiles.filter(languages=data["language"])
         if data["available"]:
             profiles = profiles.filter(is_available=True)
-    profiles = profiles.for_listing().order_by("user__display_name", "pk")
-    page = Paginator(profiles, settings.DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _directory_page(profiles, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -102,6 +104,32 @@ def directory(request: HttpRequest) -> HttpResponse:
         "profiles/directory.html",
         {"form": form, "page": page, "query": query.urlencode()},
     )
+
+
+def _directory_page(profiles: ProfileQuerySet, number: str | None) -> Page[Profile]:
+    """One page of cards, by Paginator.get_page()'s rules for odd page numbers.
+
+    The page's keys and the total come from one query (a window count over the sorted keys),
+    then only the page's own profiles are loaded: a count followed by a sort of whole rows
+    filters every profile twice (W4 in benchmarks/ measures it with 10,000 profiles).
+    """
+    ordered = profiles.order_by("user__display_name", "pk")
+    paginator = Paginator(ordered.for_cards(), settings.DIRECTORY_PAGE_SIZE)
+    try:
+        wanted = int(number or 1)
+    except ValueError:
+        wanted = 1
+    if not 1 <= wanted <= sys.maxsize // paginator.per_page:  # past any OFFSET the DB takes
+        return paginator.get_page(number)
+    bottom = (wanted - 1) * paginator.per_page
+    keys_and_total = ordered.annotate(total=Window(Count("pk"))).values_list("pk", "total")
+    rows = list(keys_and_total[bottom : bottom + paginator.per_page])
+    if not rows:  # no one matches, or past the last page
+        return paginator.get_page(number)
+    paginator.count = rows[0][1]  # type: ignore[misc]  # a cached_property: no count query
+    page = paginator.page(wanted)
+    page.object_list = ordered.for_cards().filter(pk__in=[pk for pk, _total in rows])
+    return page
 
 
 @login_required
