@@ -20,7 +20,11 @@ run: venv
 	@echo
 	@echo "  Speed mentoring is running at http://127.0.0.1:$(PORT)/   (Ctrl+C stops it)"
 	@echo
-	@env -u DATABASE_URL -u REDIS_URL -u EMAIL_URL $(MANAGE) runserver 127.0.0.1:$(PORT)
+	@# Scheduled work (weekly themes, scheduled announcements) fires from a small loop beside
+	@# the server, the embedded stand-in for Celery beat; it stops with the server.
+	@env -u DATABASE_URL -u REDIS_URL -u EMAIL_URL $(MANAGE) run_due --every 30 & \
+	  trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	  env -u DATABASE_URL -u REDIS_URL -u EMAIL_URL $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 ## test: the whole suite on real PostgreSQL, Redis and Chromium, then the embedded smoke tests
 test: venv

@@ -40,7 +40,10 @@ INSTALLED_APPS = [
     "channels",
     "allauth",
     "allauth.account",
+    "mentoring",
     "profiles",
+    "messaging",
+    "pilots",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "messaging.context_processors.notifications",
             ],
         },
     },
@@ -85,6 +89,17 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# PostgreSQL: a connection pool per process (psycopg_pool). Under ASGI each request runs in a
+# thread of its own, so persistent connections (CONN_MAX_AGE) are never reused; the pool is
+# what saves opening a connection per request (benchmark W4). DATABASE_POOL_SIZE=0 turns it off.
+DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=8)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL_SIZE:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_SIZE,
+        "timeout": 10,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the dev server and a local worker share the file.
     DATABASES["default"]["OPTIONS"] = {
@@ -124,6 +139,35 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Europe/Helsinki"
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that is down must not hang a web request: the outbox row is committed and the
+# sweeper in `run_due` enqueues it again later.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+    "visibility_timeout": 3600,
+}
+CELERY_BEAT_SCHEDULE = {
+    "run-due": {"task": "pilots.tasks.run_due", "schedule": 60.0},
+}
+
+# Outbox delivery (messaging/): chunk size, retries with backoff and jitter for temporary SMTP
+# failures, the age at which the sweeper re-enqueues a pending row, the daily digest hour.
+DELIVERY_CHUNK_SIZE = 100  # e-mails per task
+# In-app rows are a few bulk statements per task, however many: larger chunks, fewer tasks.
+DELIVERY_IN_APP_CHUNK_SIZE = 1000
+DELIVERY_MAX_RETRIES = env.int("DELIVERY_MAX_RETRIES", default=6)
+DELIVERY_RETRY_BASE_DELAY = env.float("DELIVERY_RETRY_BASE_DELAY", default=30.0)
+DELIVERY_RETRY_MAX_DELAY = 3600.0
+DELIVERY_SWEEP_AFTER = env.int("DELIVERY_SWEEP_AFTER", default=300)
+DIGEST_HOUR = 7
 
 # --- Accounts ---------------------------------------------------------------------------
 
@@ -162,7 +206,13 @@ ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
     "confirm_email": "1/3m/key",
+    # Invitation e-mails sent by one staff member (pilots/invitations.py); a CSV import counts
+    # each row.
+    "pilot_invite": "1000/h/user",
 }
+
+# How long the signed link in an invitation e-mail works; a resend makes a fresh link.
+INVITATION_MAX_AGE_DAYS = 14
 
 # Behind a load balancer, how many proxies' X-Forwarded-For entries to trust for the client
 # IP that rate limits count by.
@@ -230,6 +280,8 @@ if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
 elif _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
     _mail_options = {"file_path": _email["EMAIL_FILE_PATH"]}
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _mail_options}}
+# The site's address in e-mails sent outside a request (broadcasts, digests).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Mentoring <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

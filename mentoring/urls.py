@@ -18,6 +18,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("profiles.urls")),
+    path("", include("messaging.urls")),
+    path("pilots/", include("pilots.urls")),
     # Avatars are re-encoded JPEGs we wrote ourselves; serving them from the app keeps the
     # deployment to one kind of process. A CDN or proxy may take this over.
     path(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from mentoring.validators import validate_clean_text
+from mentoring.widgets import LeanSelect
 from profiles.avatars import AvatarError, process_avatar
 from profiles.models import Competence, Language, Organisation, Profile, ProfileCompetence
 
@@ -150,18 +151,23 @@ class DirectoryFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("Name, skill, company…")}),
     )
     kind = forms.ChoiceField(
-        label=_("Who"), required=False, choices=[("", _("Everyone")), *Profile.Kind.choices]
+        label=_("Who"),
+        required=False,
+        choices=[("", _("Everyone")), *Profile.Kind.choices],
+        widget=LeanSelect,
     )
     competence = CompetenceChoiceField(
         label=_("Competence"),
         required=False,
         queryset=Competence.objects.order_by("name_en"),
         empty_label=_("Any competence"),
+        widget=LeanSelect,
     )
     direction = forms.ChoiceField(
         label=_("Direction"),
         required=False,
         choices=[("", _("Either")), *ProfileCompetence.Direction.choices],
+        widget=LeanSelect,
     )
     organisation = forms.ModelChoiceField(
         label=_("Organisation"),
@@ -169,6 +175,7 @@ class DirectoryFilterForm(forms.Form):
         queryset=Organisation.objects.order_by("name"),
         empty_label=_("Any organisation"),
         to_field_name="slug",
+        widget=LeanSelect,
     )
     language = forms.ModelChoiceField(
         label=_("Language"),
@@ -176,6 +183,7 @@ class DirectoryFilterForm(forms.Form):
         queryset=Language.objects.order_by("name_en"),
         empty_label=_("Any language"),
         to_field_name="code",
+        widget=LeanSelect,
     )
     available = forms.BooleanField(label=_("Open to new conversations now"), required=False)
 

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from mentoring.validators import validate_clean_text
+from profiles import circles
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -148,11 +149,18 @@ class Language(BilingualName):
 
 class ProfileQuerySet(models.QuerySet["Profile"]):
     def visible_to(self, user: Any) -> ProfileQuerySet:
-        """Profiles `user` may see: staff see all; others see public ones and their own."""
+        """Profiles `user` may see: site staff see all; others see their own, those shown to all
+        signed-in users, those shown to pilot members if they share a pilot, and, as a pilot's
+        staff, every profile of its members."""
         active = self.filter(user__is_active=True)
         if user.is_staff:
             return active
-        return active.filter(Q(visibility=Profile.Visibility.SIGNED_IN) | Q(user=user))
+        return active.filter(
+            Q(visibility=Profile.Visibility.SIGNED_IN)
+            | Q(user=user)
+            | (Q(visibility=Profile.Visibility.PILOT_MEMBERS) & circles.members_q(user))
+            | circles.managed_q(user)
+        )
 
     def search(self, text: str) -> ProfileQuerySet:
         """Every word must match a name, headline, job, programme, organisation or competence."""
@@ -202,6 +210,7 @@ class Profile(models.Model):
 
     class Visibility(models.TextChoices):
         SIGNED_IN = "signed_in", _("All signed-in users")
+        PILOT_MEMBERS = "pilot_members", _("Members of my pilots")
         STAFF = "staff", _("Project staff only")
 
     class StudyField(models.TextChoices):

@@ -1,0 +1,481 @@
+"""Delivery: broadcasts become outbox rows, outbox rows become notifications and e-mails.
+
+Guarantees (tested in tests/messaging/):
+- `broadcast()` writes the Broadcast and every Delivery row in the caller's transaction; the
+  tasks are enqueued only after commit, so a rolled-back transaction sends nothing.
+- A source is broadcast once (unique), a recipient gets one row per channel (unique), and an
+  in-app notification is unique per user and source: retried or doubled work changes nothing.
+- An e-mail row is claimed, sent and marked sent in one short transaction of its own: a second
+  task holding the same row (a sweeper's copy, a redelivered message) waits for the first and
+  then finds it sent; a worker killed in between rolls the claim back, so the row is sent again
+  and that one in-flight mail is the only possible duplicate.
+- Temporary SMTP failures are retried with backoff and jitter, a bounded number of times;
+  permanent ones are marked failed with the server's answer. The sweeper leaves a row that
+  waits for its retry alone until that retry is overdue.
+"""
+
+from __future__ import annotations
+
+import binascii
+import contextlib
+import datetime
+import email.utils
+import functools
+import logging
+import smtplib
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from email.header import Header
+from email.message import Message
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage, mailers
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.utils import DNS_NAME
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.encoding import punycode
+from kombu.exceptions import OperationalError as KombuOperationalError
+
+from messaging.models import Broadcast, Delivery, Kind, Notification, NotificationSetting
+
+logger = logging.getLogger(__name__)
+
+
+def broadcast(
+    *, kind: str, source: str, subject: str, body: str, url: str, recipient_ids: Iterable[int]
+) -> Broadcast:
+    """Queue `subject`/`body` for every recipient, in the app and by e-mail per their settings.
+
+    Calling it again with the same `source` returns the first broadcast and queues nothing.
+    """
+    with transaction.atomic():
+        item, created = Broadcast.objects.get_or_create(
+            source=source, defaults={"kind": kind, "subject": subject, "body": body, "url": url}
+        )
+        if not created:
+            return item
+        ids = sorted(set(recipient_ids))
+        email_choice = dict(
+            NotificationSetting.objects.filter(user_id__in=ids, kind=kind).values_list(
+                "user_id", "email"
+            )
+        )
+        rows = [
+            Delivery(broadcast=item, recipient_id=uid, channel=Delivery.Channel.IN_APP)
+            for uid in ids
+        ]
+        for uid in ids:
+            choice = email_choice.get(uid, NotificationSetting.Email.NOW)
+            if choice == NotificationSetting.Email.OFF:
+                continue
+            status = (
+                Delivery.Status.DIGEST
+                if choice == NotificationSetting.Email.DIGEST
+                else Delivery.Status.PENDING
+            )
+            rows.append(
+                Delivery(
+                    broadcast=item,
+                    recipient_id=uid,
+                    channel=Delivery.Channel.EMAIL,
+                    status=status,
+                )
+            )
+        Delivery.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        # robust: the rows are committed whatever happens here; the sweeper is the safety net.
+        transaction.on_commit(lambda: enqueue(broadcast_id=item.pk), robust=True)
+    return item
+
+
+def retry_ceiling(retries: int) -> float:
+    """The longest wait before retry number `retries` + 1: exponential, capped."""
+    return float(
+        min(settings.DELIVERY_RETRY_MAX_DELAY, settings.DELIVERY_RETRY_BASE_DELAY * 2**retries)
+    )
+
+
+def _waited(since: datetime.datetime) -> Q:
+    """Rows untouched since `since`; a row that has failed before must also have waited out
+    the longest backoff before its next retry (that retry is then overdue, not just due)."""
+    waited = Q(attempts=0, updated_at__lt=since)
+    last = settings.DELIVERY_MAX_RETRIES + 1
+    for attempts in range(1, last + 1):
+        delay = datetime.timedelta(seconds=retry_ceiling(attempts - 1))
+        waited |= Q(attempts=attempts, updated_at__lt=since - delay)
+    delay = datetime.timedelta(seconds=settings.DELIVERY_RETRY_MAX_DELAY)
+    return waited | Q(attempts__gt=last, updated_at__lt=since - delay)
+
+
+def enqueue(*, broadcast_id: int | None = None, older_than: datetime.datetime | None = None) -> int:
+    """Send pending rows to the workers in chunks, in-app ones first (they are quick and what
+    people see first); returns how many rows were enqueued.
+
+    With `older_than` (the sweeper), only rows left alone since then are taken, and each one
+    taken is touched, so a row is re-enqueued at most once per sweep interval however long the
+    queue in front of it is.
+    """
+    from messaging.tasks import deliver  # tasks import this module
+
+    pending = Delivery.objects.filter(status=Delivery.Status.PENDING)
+    if broadcast_id is not None:
+        pending = pending.filter(broadcast_id=broadcast_id)
+    if older_than is not None:
+        pending = pending.filter(_waited(older_than))
+    by_channel: dict[str, list[int]] = defaultdict(list)
+    for pk, channel in pending.order_by("pk").values_list("pk", "channel"):
+        by_channel[channel].append(pk)
+    sizes = {
+        Delivery.Channel.IN_APP: settings.DELIVERY_IN_APP_CHUNK_SIZE,
+        Delivery.Channel.EMAIL: settings.DELIVERY_CHUNK_SIZE,
+    }
+    chunks = [
+        ids[start : start + size]
+        for channel, size in sizes.items()
+        for ids in [by_channel[channel]]
+        for start in range(0, len(ids), size)
+    ]
+    enqueued = 0
+    for chunk in chunks:
+        try:
+            deliver.delay(chunk)
+        except (KombuOperationalError, OSError) as error:
+            # The broker is away. The rows stay pending and the sweeper enqueues them later.
+            left = sum(len(ids) for ids in by_channel.values()) - enqueued
+            logger.warning(
+                "Broker unavailable, %d deliveries wait for the sweeper: %s", left, error
+            )
+            break
+        if older_than is not None:
+            Delivery.objects.filter(pk__in=chunk, status=Delivery.Status.PENDING).update(
+                updated_at=timezone.now()
+            )
+        enqueued += len(chunk)
+    return enqueued
+
+
+@dataclass
+class Outcome:
+    sent: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    retry: list[int] = field(default_factory=list)
+
+
+def deliver(*, delivery_ids: list[int]) -> Outcome:
+    """Work off the given rows that are still pending."""
+    pending = Delivery.objects.filter(pk__in=delivery_ids, status=Delivery.Status.PENDING)
+    outcome = Outcome()
+    in_app = list(
+        pending.filter(channel=Delivery.Channel.IN_APP).select_related("broadcast").order_by("pk")
+    )
+    if in_app:
+        _deliver_in_app(in_app)
+        outcome.sent += [row.pk for row in in_app]
+    email = list(
+        pending.filter(channel=Delivery.Channel.EMAIL)
+        .select_related("broadcast", "recipient")
+        .order_by("pk")
+    )
+    if email:
+        _deliver_email(email, outcome)
+    return outcome
+
+
+def _deliver_in_app(rows: list[Delivery]) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    user_id=row.recipient_id,
+                    kind=row.broadcast.kind,
+                    source=row.broadcast.source,
+                    subject=row.broadcast.subject,
+                    body=row.broadcast.body,
+                    url=row.broadcast.url,
+                )
+                for row in rows
+            ],
+            ignore_conflicts=True,
+        )
+        Delivery.objects.filter(pk__in=[row.pk for row in rows]).update(
+            status=Delivery.Status.SENT, sent_at=now, updated_at=now, attempts=F("attempts") + 1
+        )
+
+
+def is_temporary(error: Exception) -> bool:
+    """4xx answers, dropped connections and timeouts are worth retrying; 5xx answers are not."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _message in error.recipients.values()]
+        return bool(codes) and all(400 <= code < 500 for code in codes)
+    if isinstance(error, smtplib.SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    return isinstance(error, (smtplib.SMTPException, OSError))
+
+
+def _connection_lost(error: Exception) -> bool:
+    """After these the connection is unusable (smtplib closes it itself on a 421 answer)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return any(code == 421 for code, _message in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code == 421
+    return isinstance(error, (smtplib.SMTPServerDisconnected, OSError))
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{code} {message.decode(errors='replace') if isinstance(message, bytes) else message}"
+            for code, message in error.recipients.values()
+        )[:500]
+    if isinstance(error, smtplib.SMTPResponseException):
+        message = error.smtp_error
+        text = message.decode(errors="replace") if isinstance(message, bytes) else str(message)
+        return f"{error.smtp_code} {text}"[:500]
+    return f"{type(error).__name__}: {error}"[:500]
+
+
+@functools.lru_cache(maxsize=256)
+def _header_address(address: str) -> str:
+    name, addr = email.utils.parseaddr(address)
+    local, _at, domain = addr.rpartition("@")
+    if domain and not domain.isascii():
+        addr = f"{local}@{punycode(domain)}"
+    return email.utils.formataddr((name, addr), charset="utf-8")
+
+
+@dataclass(frozen=True)
+class _EncodedHeader:
+    """A header value encoded (RFC 2047) and folded once, then reused for every mail: the
+    legacy email API takes any object with `encode()` as a ready header."""
+
+    text: str
+    encoded: str
+
+    def encode(self, linesep: str = "\n", maxlinelen: int | None = None) -> str:
+        return self.encoded.replace("\n", linesep)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@functools.lru_cache(maxsize=256)
+def _subject_header(subject: str) -> _EncodedHeader:
+    # One line, whatever the subject holds: a header cannot carry a line break.
+    text = " ".join(subject.split())
+    charset = "us-ascii" if text.isascii() else "utf-8"
+    return _EncodedHeader(text, Header(text, charset, header_name="Subject").encode())
+
+
+class BroadcastEmail(EmailMessage):
+    """A broadcast's plain-text mail, with what `EmailMessage.message()` gives it (subject,
+    from, to, date, message id, quoted-printable UTF-8 text), built with the standard
+    library's legacy email API and the subject and sender encoded once per broadcast. The
+    modern header registry that Django uses costs most of the CPU time of sending a large
+    broadcast (benchmark W5); a one-part text mail does not need it. Every mail backend sends
+    it as it sends any EmailMessage."""
+
+    def message(self, *, policy: Any = None) -> Message:  # type: ignore[override]
+        msg = Message()
+        msg["Content-Type"] = 'text/plain; charset="utf-8"'
+        msg["MIME-Version"] = "1.0"
+        msg["Content-Transfer-Encoding"] = "quoted-printable"
+        msg["Subject"] = _subject_header(str(self.subject))  # type: ignore[assignment]
+        msg["From"] = _header_address(self.from_email)
+        msg["To"] = ", ".join(_header_address(address) for address in self.to)
+        msg["Date"] = email.utils.formatdate(localtime=settings.EMAIL_USE_LOCALTIME)
+        msg["Message-ID"] = email.utils.make_msgid(domain=DNS_NAME)
+        msg.set_payload(binascii.b2a_qp(self.body.encode(), istext=True).decode("ascii"))
+        return msg
+
+
+def render_email(*, recipient: Any, subject: str, body: str, url: str) -> EmailMessage:
+    context = {"recipient": recipient, "body": body, "url": url, "site_url": settings.SITE_URL}
+    return BroadcastEmail(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
+        body=render_to_string("emails/broadcast.txt", context),
+        to=[recipient.email],
+    )
+
+
+class _SendFailed(Exception):
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _send_claimed(
+    connection: BaseEmailBackend, message: EmailMessage, rows: QuerySet[Delivery], expected: int
+) -> bool:
+    """Claim `rows` (mark them sent), send, commit. False, and nothing sent, when fewer than
+    `expected` rows were there to claim: another task has them. A failed send rolls the claim
+    back and raises `_SendFailed`; so does a process killed in the middle of the send."""
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = rows.update(
+            status=Delivery.Status.SENT,
+            sent_at=now,
+            updated_at=now,
+            attempts=F("attempts") + 1,
+            last_error="",
+        )
+        if claimed != expected:
+            transaction.set_rollback(True)
+            return False
+        try:
+            connection.send_messages([message])
+        except Exception as error:  # classified by the caller, never swallowed
+            raise _SendFailed(error) from error
+    return True
+
+
+def _close_quietly(connection: BaseEmailBackend) -> None:
+    with contextlib.suppress(smtplib.SMTPException, OSError):
+        connection.close()
+
+
+def _deliver_email(rows: list[Delivery], outcome: Outcome) -> None:
+    connection = mailers.default
+    is_open = False
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            for index, row in enumerate(rows):
+                if not is_open:
+                    try:
+                        connection.open()
+                    except Exception as error:
+                        # The server cannot be reached: nothing is known about the recipients,
+                        # so every row not yet handled waits for a retry.
+                        for waiting in rows[index:]:
+                            _record_failure(waiting, error, outcome, temporary=True)
+                        return
+                    is_open = True
+                try:
+                    message = render_email(
+                        recipient=row.recipient,
+                        subject=row.broadcast.subject,
+                        body=row.broadcast.body,
+                        url=row.broadcast.url,
+                    )
+                except Exception as error:
+                    _record_failure(row, error, outcome, temporary=False)
+                    continue
+                mine = Delivery.objects.filter(pk=row.pk, status=Delivery.Status.PENDING)
+                try:
+                    sent = _send_claimed(connection, message, mine, 1)
+                except _SendFailed as failed:
+                    _record_failure(row, failed.error, outcome)
+                    if _connection_lost(failed.error):
+                        _close_quietly(connection)
+                        is_open = False
+                    continue
+                if sent:
+                    outcome.sent.append(row.pk)
+        finally:
+            _close_quietly(connection)
+
+
+def _record_failure(
+    row: Delivery, error: Exception, outcome: Outcome, *, temporary: bool | None = None
+) -> None:
+    """Count the attempt; a temporary failure stays pending until its retries run out."""
+    if temporary is None:
+        temporary = is_temporary(error)
+    retry = temporary and row.attempts + 1 <= settings.DELIVERY_MAX_RETRIES
+    Delivery.objects.filter(pk=row.pk, status=Delivery.Status.PENDING).update(
+        attempts=F("attempts") + 1,
+        last_error=_describe(error),
+        status=Delivery.Status.PENDING if retry else Delivery.Status.FAILED,
+        updated_at=timezone.now(),
+    )
+    (outcome.retry if retry else outcome.failed).append(row.pk)
+    logger.warning("Delivery %s %s: %s", row.pk, "will be retried" if retry else "failed", error)
+
+
+def give_up(*, delivery_ids: list[int]) -> None:
+    """Retries are exhausted: mark what is still pending as failed."""
+    Delivery.objects.filter(pk__in=delivery_ids, status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.FAILED, updated_at=timezone.now()
+    )
+
+
+def send_digests(*, now: datetime.datetime | None = None) -> int:
+    """One e-mail per user with everything waiting for the daily digest (items queued before
+    today's DIGEST_HOUR). Returns mails sent. Concurrent runs send each digest once; a failed
+    digest is retried by later runs with the deliveries' backoff, a bounded number of times."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    cutoff = local.replace(hour=settings.DIGEST_HOUR, minute=0, second=0, microsecond=0)
+    if local < cutoff:
+        cutoff -= datetime.timedelta(days=1)
+    waiting = (
+        Delivery.objects.filter(status=Delivery.Status.DIGEST, created_at__lt=cutoff)
+        .filter(_waited(now))
+        .select_related("broadcast", "recipient")
+        .order_by("recipient_id", "pk")
+    )
+    by_user: dict[int, list[Delivery]] = defaultdict(list)
+    for row in waiting:
+        by_user[row.recipient_id].append(row)
+    if not by_user:
+        return 0
+    sent = 0
+    connection = mailers.default
+    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
+    with translation.override(settings.LANGUAGE_CODE):
+        subject += translation.gettext("Your daily digest")
+        try:
+            for rows in by_user.values():
+                recipient = rows[0].recipient
+                context = {
+                    "recipient": recipient,
+                    "items": [row.broadcast for row in rows],
+                    "site_url": settings.SITE_URL,
+                }
+                message = EmailMessage(
+                    subject=subject,
+                    body=render_to_string("emails/digest.txt", context),
+                    to=[recipient.email],
+                )
+                ids = [row.pk for row in rows]
+                mine = Delivery.objects.filter(pk__in=ids, status=Delivery.Status.DIGEST)
+                try:
+                    sent += _send_claimed(connection, message, mine, len(ids))
+                except _SendFailed as failed:
+                    _record_digest_failure(rows, failed.error)
+                    if _connection_lost(failed.error):
+                        _close_quietly(connection)
+        finally:
+            _close_quietly(connection)
+    return sent
+
+
+def _record_digest_failure(rows: list[Delivery], error: Exception) -> None:
+    retry = is_temporary(error) and rows[0].attempts + 1 <= settings.DELIVERY_MAX_RETRIES
+    Delivery.objects.filter(pk__in=[row.pk for row in rows], status=Delivery.Status.DIGEST).update(
+        attempts=F("attempts") + 1,
+        last_error=_describe(error),
+        status=Delivery.Status.DIGEST if retry else Delivery.Status.FAILED,
+        updated_at=timezone.now(),
+    )
+    logger.warning(
+        "Digest to %s %s: %s", rows[0].recipient_id, "will be retried" if retry else "failed", error
+    )
+
+
+def mark_read(*, user: Any, notification_id: int | None = None) -> int:
+    """Mark one notification, or with None all of the user's, as read."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_id is not None:
+        unread = unread.filter(pk=notification_id)
+    return unread.update(read_at=timezone.now())
+
+
+def set_email_choice(*, user: Any, kind: str, email: str) -> None:
+    if kind not in Kind.values or email not in NotificationSetting.Email.values:
+        raise ValueError(f"Unknown notification setting {kind}={email}")
+    NotificationSetting.objects.update_or_create(user=user, kind=kind, defaults={"email": email})

@@ -1,0 +1,106 @@
+"""The one way views reach a pilot and what is in it. Missing and not-allowed both raise 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+
+from pilots.models import Announcement, Invitation, Material, Participation, Pilot, Role, Week
+
+
+def get_participation(user: Any, slug: str) -> Participation:
+    """The user's participation in the pilot `slug`; 404 if there is none."""
+    if not user.is_authenticated:
+        raise Http404("No such pilot.")
+    try:
+        return Participation.objects.select_related("pilot", "pilot__host").get(
+            pilot__slug=slug, user=user
+        )
+    except Participation.DoesNotExist:
+        raise Http404("No such pilot.") from None
+
+
+def get_pilot_for_participant(user: Any, slug: str) -> Pilot:
+    return get_participation(user, slug).pilot
+
+
+def get_pilot_for_staff(user: Any, slug: str) -> Pilot:
+    """Only the pilot's own staff (and superusers) manage it."""
+    if user.is_authenticated and user.is_superuser:
+        try:
+            return Pilot.objects.select_related("host").get(slug=slug)
+        except Pilot.DoesNotExist:
+            raise Http404("No such pilot.") from None
+    participation = get_participation(user, slug)
+    if participation.role != Role.STAFF:
+        raise Http404("No such pilot.")
+    return participation.pilot
+
+
+def get_material_for_participant(user: Any, slug: str, pk: int) -> Material:
+    participation = get_participation(user, slug)
+    materials = Material.objects.filter(pilot=participation.pilot)
+    if participation.role != Role.STAFF:
+        materials = materials.filter(is_published=True)
+    try:
+        return materials.get(pk=pk)
+    except Material.DoesNotExist:
+        raise Http404("No such material.") from None
+
+
+def announcements_for(participation: Participation) -> Any:
+    """The sent announcements this participant was one of the recipients of."""
+    audiences = [Announcement.Audience.EVERYONE, participation.role]
+    return Announcement.objects.filter(
+        pilot=participation.pilot, sent_at__isnull=False, audience__in=audiences
+    )
+
+
+def get_announcement_for_participant(user: Any, slug: str, pk: int) -> Announcement:
+    participation = get_participation(user, slug)
+    try:
+        return announcements_for(participation).select_related("pilot").get(pk=pk)
+    except Announcement.DoesNotExist:
+        raise Http404("No such announcement.") from None
+
+
+def get_week_for_staff(user: Any, slug: str, number: int) -> Week:
+    pilot = get_pilot_for_staff(user, slug)
+    try:
+        week = pilot.weeks.get(number=number)
+    except Week.DoesNotExist:
+        raise Http404("No such week.") from None
+    week.pilot = pilot
+    return week
+
+
+def get_material_for_staff(user: Any, slug: str, pk: int) -> Material:
+    pilot = get_pilot_for_staff(user, slug)
+    try:
+        material = pilot.materials.get(pk=pk)
+    except Material.DoesNotExist:
+        raise Http404("No such material.") from None
+    material.pilot = pilot
+    return material
+
+
+def get_announcement_for_staff(user: Any, slug: str, pk: int) -> Announcement:
+    """Any announcement of the pilot, sent or not, for its staff."""
+    pilot = get_pilot_for_staff(user, slug)
+    try:
+        announcement = pilot.announcements.select_related("author").get(pk=pk)
+    except Announcement.DoesNotExist:
+        raise Http404("No such announcement.") from None
+    announcement.pilot = pilot
+    return announcement
+
+
+def get_invitation_for_staff(user: Any, slug: str, pk: int) -> Invitation:
+    pilot = get_pilot_for_staff(user, slug)
+    try:
+        invitation = pilot.invitations.get(pk=pk)
+    except Invitation.DoesNotExist:
+        raise Http404("No such invitation.") from None
+    invitation.pilot = pilot
+    return invitation

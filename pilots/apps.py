@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PilotsConfig(AppConfig):
+    name = "pilots"
+    verbose_name = _("Pilots")
+
+    def ready(self) -> None:
+        from pilots.models import Participation, Role
+        from profiles import circles
+
+        def members(user: object) -> object:
+            mine = Participation.objects.filter(user=user).values("pilot_id")
+            return Participation.objects.filter(pilot_id__in=mine).values("user_id")
+
+        def managed(user: object) -> object:
+            runs = Participation.objects.filter(user=user, role=Role.STAFF).values("pilot_id")
+            return Participation.objects.filter(pilot_id__in=runs).values("user_id")
+
+        circles.register(members=members, managed=managed)

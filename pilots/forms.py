@@ -1,0 +1,236 @@
+"""Forms of the staff pages: a pilot, its weeks, materials and announcements."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from pilots.models import Announcement, Material, Pilot, Role, Week
+from profiles.avatars import AvatarError, process_avatar
+from profiles.models import Organisation
+
+# A pilot runs for weeks or months; a typo in a year must not plan thousands of weeks.
+MAX_PILOT_DAYS = 366
+# Slugs that would collide with the pilots app's own URLs (/pilots/new/).
+RESERVED_SLUGS = {"new", "calendar"}
+MAX_PROMPTS = 20
+MAX_PROMPT_LENGTH = 300
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PilotForm(forms.ModelForm):
+    """Edit a pilot. The link's short name (slug) is fixed once the pilot exists: links already
+    sent in e-mails and notifications use it."""
+
+    logo_upload = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        help_text=_(
+            "A JPEG, PNG or WebP image, at most 5 MB. It is cropped to a square, so use the "
+            "square version of the logo."
+        ),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the current logo"), required=False)
+
+    class Meta:
+        model = Pilot
+        fields = [
+            "host",
+            "name",
+            "description",
+            "starts_on",
+            "ends_on",
+            "status",
+            "accent_colour",
+            "actor_term",
+            "requires_orientation",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 5}),
+            "starts_on": DATE_INPUT,
+            "ends_on": DATE_INPUT,
+            "accent_colour": forms.TextInput(attrs={"type": "color"}),
+        }
+        help_texts = {
+            "ends_on": _("The weeks are planned from the first to the last day."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Pilots are hosted by universities and the like; companies take part through mentors.
+        hosts = Q(kind__in=[Organisation.Kind.UNIVERSITY, Organisation.Kind.OTHER])
+        if self.instance.host_id:
+            hosts |= Q(pk=self.instance.host_id)
+        host_field: forms.ModelChoiceField = self.fields["host"]  # type: ignore[assignment]
+        host_field.queryset = Organisation.objects.filter(hosts).order_by("name")
+        host_field.help_text = _("A university or other organisation (add new ones in the admin).")
+        if not self.instance.logo:
+            del self.fields["remove_logo"]
+
+    def clean_logo_upload(self) -> Any:
+        upload: UploadedFile | None = self.cleaned_data.get("logo_upload")
+        if not upload:
+            return None
+        try:
+            return process_avatar(upload)
+        except AvatarError as error:
+            raise forms.ValidationError(str(error.message), code=error.code) from error
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        starts_on: datetime.date | None = data.get("starts_on")
+        ends_on: datetime.date | None = data.get("ends_on")
+        if starts_on and ends_on:
+            if ends_on < starts_on:
+                self.add_error("ends_on", _("The last day cannot be before the first day."))
+            elif (ends_on - starts_on).days >= MAX_PILOT_DAYS:
+                self.add_error("ends_on", _("A pilot can last at most a year."))
+        return data
+
+
+class NewPilotForm(PilotForm):
+    class Meta(PilotForm.Meta):
+        fields = ["host", "name", "slug", *PilotForm.Meta.fields[2:]]
+        help_texts = {
+            **PilotForm.Meta.help_texts,
+            "slug": _(
+                "Letters, numbers and hyphens, e.g. “spring-2026”. It appears in links and "
+                "cannot be changed later."
+            ),
+        }
+
+    def clean_slug(self) -> str:
+        slug: str = self.cleaned_data["slug"].lower()
+        if slug in RESERVED_SLUGS:
+            raise forms.ValidationError(_("This short name is reserved. Please choose another."))
+        if Pilot.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(_("Another pilot already uses this short name."))
+        return slug
+
+
+class WeekForm(forms.ModelForm):
+    class Meta:
+        model = Week
+        fields = ["theme", "description", "prompts"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "prompts": forms.Textarea(attrs={"rows": 6}),
+        }
+
+    def clean_prompts(self) -> str:
+        lines = [line.strip() for line in self.cleaned_data["prompts"].splitlines()]
+        prompts = [line for line in lines if line]
+        if len(prompts) > MAX_PROMPTS:
+            raise forms.ValidationError(
+                _("At most %(count)d prompts, please.") % {"count": MAX_PROMPTS}
+            )
+        if any(len(prompt) > MAX_PROMPT_LENGTH for prompt in prompts):
+            raise forms.ValidationError(
+                _("Each prompt can be at most %(count)d characters long.")
+                % {"count": MAX_PROMPT_LENGTH}
+            )
+        return "\n".join(prompts)
+
+
+class MaterialForm(forms.ModelForm):
+    video_url = forms.URLField(
+        label=_("video link"),
+        required=False,
+        max_length=500,
+        help_text=_("A link that starts with https://, e.g. to the university's video service."),
+    )
+
+    class Meta:
+        model = Material
+        fields = ["title", "kind", "body", "video_url", "required", "position", "is_published"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 14})}
+        help_texts = {
+            "body": _("Markdown: **bold**, *italic*, lists with “-”, links as [text](https://…)."),
+            "position": _("Materials are listed from the smallest number up."),
+        }
+
+    def clean_video_url(self) -> str:
+        url: str = self.cleaned_data["video_url"]
+        if url and not url.lower().startswith("https://"):
+            raise forms.ValidationError(_("Only https:// links, please."))
+        return url
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        kind = data.get("kind")
+        # A field that failed its own checks has no value here and already says why.
+        missing = [name for name in ("video_url", "body") if name not in self.errors]
+        if kind == Material.Kind.VIDEO and not data.get("video_url") and "video_url" in missing:
+            self.add_error("video_url", _("A video needs its link."))
+        if kind == Material.Kind.TEXT and not data.get("body") and "body" in missing:
+            self.add_error("body", _("Please write the text."))
+        return data
+
+
+class AnnouncementForm(forms.ModelForm):
+    NOW = "now"
+    LATER = "later"
+
+    when = forms.ChoiceField(
+        label=_("When"),
+        choices=[(NOW, _("Send now")), (LATER, _("Send at a set time"))],
+        initial=NOW,
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = Announcement
+        fields = ["title", "body", "audience", "send_at"]
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 10}),
+            "send_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+        }
+        help_texts = {
+            "body": _("Markdown: **bold**, *italic*, lists with “-”, links as [text](https://…)."),
+        }
+
+    field_order = ["title", "body", "audience", "when", "send_at"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["send_at"].help_text = _(
+            "Only for “Send at a set time”. Time zone: %(zone)s."
+        ) % {"zone": timezone.get_current_timezone_name()}
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if data.get("when") == self.LATER:
+            send_at: datetime.datetime | None = data.get("send_at")
+            if send_at is None:
+                if "send_at" not in self.errors:
+                    self.add_error("send_at", _("Please choose the time to send it."))
+            elif send_at <= timezone.now():
+                self.add_error(
+                    "send_at", _("This time has already passed. Choose a time in the future.")
+                )
+        else:
+            data["send_at"] = None
+        return data
+
+
+class ParticipantFilterForm(forms.Form):
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[("", _("Everyone")), *Role.choices], required=False
+    )
+    orientation_unfinished = forms.BooleanField(
+        label=_("Has not finished the required orientation"), required=False
+    )
+    quiet = forms.BooleanField(label=_("Quiet for 7 days or more"), required=False)

@@ -1,0 +1,281 @@
+"""Pilot state changes: the weekly plan, participants, materials, announcements and the
+"do what is due" run. Views, tasks, the admin and management commands call these.
+
+A pilot decides what to say and to whom; `messaging.services.broadcast` delivers it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from messaging import services as messaging
+from messaging.models import Kind
+from pilots.models import (
+    Announcement,
+    Material,
+    MaterialCompletion,
+    Participation,
+    Pilot,
+    Role,
+    Week,
+)
+
+logger = logging.getLogger(__name__)
+
+WEEK = datetime.timedelta(days=7)
+
+
+class PilotClosed(Exception):
+    """Nothing new can be posted in a closed or archived pilot."""
+
+
+def ensure_open(pilot: Pilot) -> None:
+    if pilot.is_closed:
+        raise PilotClosed(pilot.slug)
+
+
+@transaction.atomic
+def plan_weeks(*, pilot: Pilot) -> list[Week]:
+    """Make the weeks follow the pilot's dates: week 1 starts on the first day, each week has
+    seven days, the last one ends on the last day. Themes already written are kept by number;
+    weeks past the new end are removed unless their theme has been sent."""
+    wanted = []
+    start = pilot.starts_on
+    number = 1
+    while start <= pilot.ends_on:
+        wanted.append((number, start, min(start + WEEK - datetime.timedelta(days=1), pilot.ends_on)))
+        start += WEEK
+        number += 1
+    existing = {week.number: week for week in pilot.weeks.select_for_update()}
+    for number, starts_on, ends_on in wanted:
+        week = existing.pop(number, None)
+        if week is None:
+            Week.objects.create(pilot=pilot, number=number, starts_on=starts_on, ends_on=ends_on)
+        elif (week.starts_on, week.ends_on) != (starts_on, ends_on):
+            week.starts_on, week.ends_on = starts_on, ends_on
+            week.save(update_fields=["starts_on", "ends_on"])
+    for week in existing.values():
+        if week.broadcast_at is None:
+            week.delete()
+    return list(pilot.weeks.order_by("number"))
+
+
+def add_participant(*, pilot: Pilot, user: Any, role: str, earns_credits: bool = False) -> Participation:
+    participation, created = Participation.objects.get_or_create(
+        pilot=pilot, user=user, defaults={"role": role, "earns_credits": earns_credits}
+    )
+    if not created and (participation.role, participation.earns_credits) != (role, earns_credits):
+        participation.role, participation.earns_credits = role, earns_credits
+        participation.save(update_fields=["role", "earns_credits"])
+    return participation
+
+
+def recipient_ids(*, pilot: Pilot, audience: str = Announcement.Audience.EVERYONE) -> list[int]:
+    participants = Participation.objects.filter(pilot=pilot, user__is_active=True)
+    if audience != Announcement.Audience.EVERYONE:
+        participants = participants.filter(role=audience)
+    return list(participants.values_list("user_id", flat=True))
+
+
+def send_announcement(*, announcement: Announcement, now: datetime.datetime | None = None) -> bool:
+    """Send the announcement if it is due and not sent yet; True if this call sent it."""
+    now = now or timezone.now()
+    if announcement.send_at and announcement.send_at > now:
+        return False
+    ensure_open(announcement.pilot)
+    with transaction.atomic():
+        # The conditional update is the lock: of two concurrent callers, one wins.
+        unsent = Announcement.objects.filter(pk=announcement.pk, sent_at__isnull=True)
+        won = unsent.update(sent_at=now)
+        if not won:
+            return False
+        messaging.broadcast(
+            kind=Kind.ANNOUNCEMENT,
+            source=f"announcement:{announcement.pk}",
+            subject=announcement.title,
+            body=announcement.body,
+            url=announcement.get_absolute_url(),
+            recipient_ids=recipient_ids(pilot=announcement.pilot, audience=announcement.audience),
+        )
+    announcement.sent_at = now
+    return True
+
+
+def publish_week(*, week: Week, now: datetime.datetime | None = None) -> bool:
+    """Send the week's theme to every participant once; True if this call sent it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        won = Week.objects.filter(pk=week.pk, broadcast_at__isnull=True).update(broadcast_at=now)
+        if not won:
+            return False
+        pilot = week.pilot
+        body = week.description
+        if week.prompt_list:
+            body += "\n\n" + "\n".join(f"- {prompt}" for prompt in week.prompt_list)
+        messaging.broadcast(
+            kind=Kind.WEEK,
+            source=f"week:{week.pk}",
+            subject=f"{week.number}. {week.theme}" if week.theme else f"{pilot}: {week.number}",
+            body=body.strip(),
+            url=reverse("pilots:home", args=[pilot.slug]),
+            recipient_ids=recipient_ids(pilot=pilot),
+        )
+    week.broadcast_at = now
+    return True
+
+
+@dataclass
+class DueReport:
+    weeks: int = 0
+    announcements: int = 0
+    requeued: int = 0
+    digests: int = 0
+
+
+def run_due(*, now: datetime.datetime | None = None) -> DueReport:
+    """Do what is due now. Idempotent: a second run, also a concurrent one, sends nothing new.
+
+    Weeks of running pilots whose theme is written go out on their first day (or later that
+    week, once staff write the theme); scheduled announcements go out at their time. One item
+    that fails is logged and does not hold back the others: the next run tries it again.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    report = DueReport()
+    due_weeks = (
+        Week.objects.filter(
+            pilot__status=Pilot.Status.RUNNING,
+            broadcast_at__isnull=True,
+            starts_on__lte=today,
+            ends_on__gte=today,
+        )
+        .exclude(theme="")
+        .select_related("pilot")
+    )
+    for week in due_weeks:
+        try:
+            report.weeks += publish_week(week=week, now=now)
+        except Exception:
+            logger.exception("Week %s not published; the next run tries again", week.pk)
+    due_announcements = (
+        Announcement.objects.filter(sent_at__isnull=True, send_at__lte=now)
+        .exclude(pilot__status__in=[Pilot.Status.CLOSED, Pilot.Status.ARCHIVED])
+        .select_related("pilot")
+    )
+    for announcement in due_announcements:
+        try:
+            report.announcements += send_announcement(announcement=announcement, now=now)
+        except Exception:
+            logger.exception("Announcement %s not sent; the next run tries again", announcement.pk)
+    report.requeued = messaging.enqueue(
+        older_than=now - datetime.timedelta(seconds=settings.DELIVERY_SWEEP_AFTER)
+    )
+    report.digests = messaging.send_digests(now=now)
+    return report
+
+
+def complete_material(*, material: Material, user: Any, done: bool = True) -> None:
+    if done:
+        MaterialCompletion.objects.get_or_create(material=material, user=user)
+    else:
+        MaterialCompletion.objects.filter(material=material, user=user).delete()
+
+
+def orientation_done(*, pilot: Pilot, user: Any) -> bool:
+    """Has the user finished every required, published material of the pilot?"""
+    required = Material.objects.filter(pilot=pilot, required=True, is_published=True)
+    return not required.exclude(completions__user=user).exists()
+
+
+def may_start_conversations(*, pilot: Pilot, user: Any) -> bool:
+    """Used by messaging: actors of a pilot that requires orientation must finish it first."""
+    if pilot.is_closed:
+        return False
+    participation = Participation.objects.filter(pilot=pilot, user=user).first()
+    if participation is None:
+        return False
+    if participation.role == Role.ACTOR and pilot.requires_orientation:
+        return orientation_done(pilot=pilot, user=user)
+    return True
+
+
+def touch(*, participation: Participation) -> None:
+    """Record activity, at most once a minute per participation (it is written on page views)."""
+    now = timezone.now()
+    if participation.last_seen_at and now - participation.last_seen_at < datetime.timedelta(minutes=1):
+        return
+    Participation.objects.filter(pk=participation.pk).update(last_seen_at=now)
+    participation.last_seen_at = now
+
+
+# Staff pages -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_pilot(*, pilot: Pilot, creator: Any, logo: ContentFile | None = None) -> Pilot:
+    """Save a new pilot (built, not saved, by the caller), make the creator its staff and plan
+    its weeks from the dates."""
+    if logo is not None:
+        pilot.logo.save(logo.name or "logo.jpg", logo, save=False)
+    pilot.save()
+    add_participant(pilot=pilot, user=creator, role=Role.STAFF)
+    plan_weeks(pilot=pilot)
+    return pilot
+
+
+@transaction.atomic
+def update_pilot(
+    *, pilot: Pilot, logo: ContentFile | None = None, remove_logo: bool = False
+) -> Pilot:
+    """Save the edited pilot. New dates re-plan the weeks; a replaced or removed logo file is
+    deleted after commit."""
+    # The stored row, not `pilot` (which the form has already changed), says what changed.
+    before = (
+        Pilot.objects.select_for_update().values("starts_on", "ends_on", "logo").get(pk=pilot.pk)
+    )
+    if logo is not None:
+        pilot.logo.save(logo.name or "logo.jpg", logo, save=False)
+    elif remove_logo:
+        pilot.logo = ""  # type: ignore[assignment]
+    pilot.save()
+    if (before["starts_on"], before["ends_on"]) != (pilot.starts_on, pilot.ends_on):
+        plan_weeks(pilot=pilot)
+    old_logo = before["logo"]
+    if old_logo and old_logo != pilot.logo.name:
+        storage = pilot.logo.storage
+        transaction.on_commit(lambda: storage.delete(old_logo))
+    return pilot
+
+
+def post_announcement(
+    *,
+    pilot: Pilot,
+    author: Any,
+    title: str,
+    body: str,
+    audience: str,
+    send_at: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+) -> Announcement:
+    """Save an announcement and send it now unless `send_at` is later (`run_due` sends it then).
+
+    Raises PilotClosed for a closed or archived pilot.
+    """
+    ensure_open(pilot)
+    now = now or timezone.now()
+    with transaction.atomic():
+        announcement = Announcement.objects.create(
+            pilot=pilot, author=author, title=title, body=body, audience=audience, send_at=send_at
+        )
+        if send_at is None or send_at <= now:
+            send_announcement(announcement=announcement, now=now)
+    return announcement

@@ -1,0 +1,137 @@
+"""What participants see of their pilots: the home page with this week's theme, materials,
+announcements and the private calendar feed."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+import icalendar
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pilots import services
+from pilots.access import (
+    announcements_for,
+    get_announcement_for_participant,
+    get_material_for_participant,
+    get_participation,
+)
+from pilots.models import Material, MaterialCompletion, Participation, Role
+
+
+@login_required
+def my_pilots(request: HttpRequest) -> HttpResponse:
+    participations = (
+        Participation.objects.filter(user=request.user)
+        .select_related("pilot", "pilot__host")
+        .order_by("-pilot__starts_on")
+    )
+    return render(request, "pilots/list.html", {"participations": participations})
+
+
+def _materials_with_done(participation: Participation) -> list[Material]:
+    materials = Material.objects.filter(pilot=participation.pilot)
+    if participation.role != Role.STAFF:
+        materials = materials.filter(is_published=True)
+    return list(
+        materials.annotate(
+            done=Exists(
+                MaterialCompletion.objects.filter(material=OuterRef("pk"), user=participation.user)
+            )
+        )
+    )
+
+
+@login_required
+def home(request: HttpRequest, slug: str) -> HttpResponse:
+    participation = get_participation(request.user, slug)
+    services.touch(participation=participation)
+    pilot = participation.pilot
+    weeks = list(pilot.weeks.order_by("number"))
+    today = timezone.localdate()
+    current = next((w for w in weeks if w.starts_on <= today <= w.ends_on), None)
+    materials = _materials_with_done(participation)
+    required = [m for m in materials if m.required]
+    return render(
+        request,
+        "pilots/home.html",
+        {
+            "pilot": pilot,
+            "participation": participation,
+            "is_staff": participation.role == Role.STAFF,
+            "current_week": current,
+            "weeks": weeks,
+            "materials": materials,
+            "required_total": len(required),
+            "required_done": sum(1 for m in required if m.done),  # type: ignore[attr-defined]
+            "announcements": announcements_for(participation).order_by("-sent_at")[:5],
+            "calendar_url": request.build_absolute_uri(
+                reverse("pilots:calendar", args=[participation.calendar_token])
+            ),
+        },
+    )
+
+
+@login_required
+def material(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    item = get_material_for_participant(request.user, slug, pk)
+    done = MaterialCompletion.objects.filter(material=item, user=request.user).exists()
+    return render(
+        request, "pilots/material.html", {"material": item, "pilot": item.pilot, "done": done}
+    )
+
+
+@login_required
+@require_POST
+def material_done(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    item = get_material_for_participant(request.user, slug, pk)
+    done = request.POST.get("done") != "0"
+    services.complete_material(material=item, user=request.user, done=done)
+    if done:
+        messages.success(request, _("Marked as done: %(title)s") % {"title": item.title})
+    return redirect("pilots:home", slug=slug)
+
+
+@login_required
+def announcement(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    item = get_announcement_for_participant(request.user, slug, pk)
+    return render(request, "pilots/announcement.html", {"announcement": item, "pilot": item.pilot})
+
+
+def calendar(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
+    """The pilot's weeks as an iCalendar feed; the secret token in the URL is the login."""
+    participation = (
+        Participation.objects.filter(calendar_token=token, user__is_active=True)
+        .select_related("pilot")
+        .first()
+    )
+    if participation is None:
+        raise Http404("No such calendar.")
+    pilot = participation.pilot
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Speed mentoring//Pilot calendar//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", pilot.name)
+    home_url = request.build_absolute_uri(reverse("pilots:home", args=[pilot.slug]))
+    for week in pilot.weeks.order_by("number"):
+        event = icalendar.Event()
+        event.add("uid", f"week-{week.pk}@{pilot.slug}.mentoring")
+        event.add("dtstamp", timezone.now())
+        event.add("dtstart", week.starts_on)
+        event.add("dtend", week.ends_on + datetime.timedelta(days=1))
+        event.add("summary", f"{pilot.name}: {week.theme or week.number}")
+        event.add("description", "\n".join([week.description, *week.prompt_list]).strip())
+        event.add("url", home_url)
+        cal.add_component(event)
+    response = HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{pilot.slug}.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
