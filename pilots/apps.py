@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -10,11 +12,11 @@ class PilotsConfig(AppConfig):
         from pilots.models import Participation, Role
         from profiles import circles
 
-        def members(user: object) -> object:
+        def members(user: Any) -> Any:
             mine = Participation.objects.filter(user=user).values("pilot_id")
             return Participation.objects.filter(pilot_id__in=mine).values("user_id")
 
-        def managed(user: object) -> object:
+        def managed(user: Any) -> Any:
             runs = Participation.objects.filter(user=user, role=Role.STAFF).values("pilot_id")
             return Participation.objects.filter(pilot_id__in=runs).values("user_id")
 

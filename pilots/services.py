@@ -52,7 +52,9 @@ def plan_weeks(*, pilot: Pilot) -> list[Week]:
     start = pilot.starts_on
     number = 1
     while start <= pilot.ends_on:
-        wanted.append((number, start, min(start + WEEK - datetime.timedelta(days=1), pilot.ends_on)))
+        wanted.append(
+            (number, start, min(start + WEEK - datetime.timedelta(days=1), pilot.ends_on))
+        )
         start += WEEK
         number += 1
     existing = {week.number: week for week in pilot.weeks.select_for_update()}
@@ -69,7 +71,9 @@ def plan_weeks(*, pilot: Pilot) -> list[Week]:
     return list(pilot.weeks.order_by("number"))
 
 
-def add_participant(*, pilot: Pilot, user: Any, role: str, earns_credits: bool = False) -> Participation:
+def add_participant(
+    *, pilot: Pilot, user: Any, role: str, earns_credits: bool = False
+) -> Participation:
     participation, created = Participation.objects.get_or_create(
         pilot=pilot, user=user, defaults={"role": role, "earns_credits": earns_credits}
     )
@@ -211,7 +215,9 @@ def may_start_conversations(*, pilot: Pilot, user: Any) -> bool:
 def touch(*, participation: Participation) -> None:
     """Record activity, at most once a minute per participation (it is written on page views)."""
     now = timezone.now()
-    if participation.last_seen_at and now - participation.last_seen_at < datetime.timedelta(minutes=1):
+    if participation.last_seen_at and now - participation.last_seen_at < datetime.timedelta(
+        minutes=1
+    ):
         return
     Participation.objects.filter(pk=participation.pk).update(last_seen_at=now)
     participation.last_seen_at = now

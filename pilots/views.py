@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mentoring.types import AuthedRequest
 from pilots import services
 from pilots.access import (
     announcements_for,
@@ -28,7 +29,7 @@ from pilots.models import Material, MaterialCompletion, Participation, Role
 
 
 @login_required
-def my_pilots(request: HttpRequest) -> HttpResponse:
+def my_pilots(request: AuthedRequest) -> HttpResponse:
     participations = (
         Participation.objects.filter(user=request.user)
         .select_related("pilot", "pilot__host")
@@ -51,7 +52,7 @@ def _materials_with_done(participation: Participation) -> list[Material]:
 
 
 @login_required
-def home(request: HttpRequest, slug: str) -> HttpResponse:
+def home(request: AuthedRequest, slug: str) -> HttpResponse:
     participation = get_participation(request.user, slug)
     services.touch(participation=participation)
     pilot = participation.pilot
@@ -71,7 +72,7 @@ def home(request: HttpRequest, slug: str) -> HttpResponse:
             "weeks": weeks,
             "materials": materials,
             "required_total": len(required),
-            "required_done": sum(1 for m in required if m.done),  # type: ignore[attr-defined]
+            "required_done": sum(1 for m in required if m.done),  # type: ignore[attr-defined,misc]
             "announcements": announcements_for(participation).order_by("-sent_at")[:5],
             "calendar_url": request.build_absolute_uri(
                 reverse("pilots:calendar", args=[participation.calendar_token])
@@ -81,7 +82,7 @@ def home(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def material(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def material(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     item = get_material_for_participant(request.user, slug, pk)
     done = MaterialCompletion.objects.filter(material=item, user=request.user).exists()
     return render(
@@ -91,7 +92,7 @@ def material(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def material_done(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def material_done(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     item = get_material_for_participant(request.user, slug, pk)
     done = request.POST.get("done") != "0"
     services.complete_material(material=item, user=request.user, done=done)
@@ -101,7 +102,7 @@ def material_done(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
-def announcement(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def announcement(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     item = get_announcement_for_participant(request.user, slug, pk)
     return render(request, "pilots/announcement.html", {"announcement": item, "pilot": item.pilot})
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -28,7 +29,7 @@ def host(db: None) -> Organisation:
 @pytest.fixture
 def make_pilot(host: Organisation) -> Callable[..., Pilot]:
     def make(
-        slug: str = "spring-pilot", *, weeks_ago: int = 4, weeks: int = 8, **fields: object
+        slug: str = "spring-pilot", *, weeks_ago: int = 4, weeks: int = 8, **fields: Any
     ) -> Pilot:
         start = timezone.localdate() - datetime.timedelta(weeks=weeks_ago)
         pilot = Pilot.objects.create(
@@ -60,9 +61,7 @@ def pilot(
 @pytest.fixture
 def other_pilot(make_pilot: Callable[..., Pilot], make_user: Callable[..., User]) -> Pilot:
     pilot = make_pilot("autumn-pilot")
-    services.add_participant(
-        pilot=pilot, user=make_user("Other Staff"), role=Role.STAFF
-    )
+    services.add_participant(pilot=pilot, user=make_user("Other Staff"), role=Role.STAFF)
     return pilot
 
 
