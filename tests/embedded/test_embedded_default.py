@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -95,3 +96,35 @@ def test_runserver_serves_the_site_on_sqlite(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.mark.django_db
+def test_scheduled_work_fires_in_the_embedded_default(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """`make run` runs `run_due --every 30` beside the server: with no broker, tasks run
+    in-process, so a scheduled announcement reaches everyone when it is due."""
+    import datetime
+
+    from django.utils import timezone
+
+    from messaging.models import Notification
+    from pilots.models import Announcement, Pilot
+
+    call_command("seed_demo")
+    pilot = Pilot.objects.get(slug="speed-mentoring-spring")
+    due = Announcement.objects.create(
+        pilot=pilot,
+        title="Reminder: this week's theme",
+        body="See you in the conversations.",
+        send_at=timezone.now() + datetime.timedelta(minutes=5),
+    )
+    call_command("run_due")
+    assert not Notification.objects.filter(source=f"announcement:{due.pk}").exists()
+    Announcement.objects.filter(pk=due.pk).update(send_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):  # the test runs in a transaction
+        call_command("run_due")
+    assert Notification.objects.filter(source=f"announcement:{due.pk}").count() == 40
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("run_due")  # idempotent
+    assert Notification.objects.filter(source=f"announcement:{due.pk}").count() == 40
