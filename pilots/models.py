@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 from typing import Any
 
@@ -15,6 +16,9 @@ from django.utils.translation import gettext_lazy as _
 
 from mentoring.validators import validate_clean_text
 from profiles.models import Organisation
+
+
+ACCENT = re.compile(r"#[0-9a-fA-F]{6}\Z")
 
 
 class Role(models.TextChoices):
@@ -93,6 +97,12 @@ class Pilot(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("pilots:home", args=[self.slug])
+
+    @property
+    def accent(self) -> str:
+        """The accent colour, safe to put in a style sheet (the default if the stored one isn't)."""
+        colour = self.accent_colour or ""
+        return colour if ACCENT.fullmatch(colour) else "#0b3d91"
 
     @property
     def is_closed(self) -> bool:

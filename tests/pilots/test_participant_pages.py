@@ -184,3 +184,19 @@ def test_visiting_the_home_page_records_activity(
 ) -> None:
     client_for(alice).get(f"/pilots/{pilot.slug}/")
     assert alice.participations.get(pilot=pilot).last_seen_at is not None
+
+
+def test_pilot_accent_colour_is_applied_through_a_csp_nonce(
+    pilot: Pilot, alice: User, client_for: Callable[[User], Client]
+) -> None:
+    Pilot.objects.filter(pk=pilot.pk).update(accent_colour="#aa3300")
+    response = client_for(alice).get(f"/pilots/{pilot.slug}/")
+    html = response.content.decode()
+    assert "--pilot-accent: #aa3300;" in html
+    nonce = html.split('<style nonce="', 1)[1].split('"', 1)[0]
+    assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
+    # A colour that slipped past the form (set in code) cannot break out of the style sheet.
+    Pilot.objects.filter(pk=pilot.pk).update(accent_colour="red;}*{")
+    html = client_for(alice).get(f"/pilots/{pilot.slug}/").content.decode()
+    assert "red;}" not in html
+    assert "--pilot-accent: #0b3d91;" in html
