@@ -17,7 +17,6 @@ from django.utils.translation import gettext_lazy as _
 from mentoring.validators import validate_clean_text
 from profiles.models import Organisation
 
-
 ACCENT = re.compile(r"#[0-9a-fA-F]{6}\Z")
 
 
