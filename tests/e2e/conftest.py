@@ -24,7 +24,12 @@ from urllib.parse import quote
 
 import pytest
 from aiosmtpd.controller import Controller
+from axe_playwright_python.sync_playwright import Axe
 from django.db import connection
+from playwright.sync_api import Page, ViewportSize
+
+# The real Celery worker of the delivery tests; its `smtp_server` is this folder's Mailbox.
+from tests.messaging.conftest import Worker, worker_factory  # noqa: F401 - a fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -64,6 +69,8 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 class Mailbox:
     """aiosmtpd handler keeping every message it receives, parsed."""
 
+    host = "127.0.0.1"  # where `smtp_server` listens (a Celery worker's EMAIL_URL needs it)
+
     def __init__(self) -> None:
         self.port = 0
         self.messages: list[Message] = []
@@ -84,6 +91,25 @@ class Mailbox:
         with self._changed:
             found = self._changed.wait_for(find, timeout=timeout)
         assert found is not None, f"no e-mail to {to} in {timeout} s; got {len(self.messages)}"
+        return found
+
+    def wait_for_subject(self, to: str, subject: str, timeout: float = 30.0) -> Message:
+        """The first message to `to` whose subject contains `subject`."""
+
+        def find() -> Message | None:
+            return next(
+                (
+                    m
+                    for m in self.messages
+                    if to in str(m.get("To", "")) and subject in str(m.get("Subject", ""))
+                ),
+                None,
+            )
+
+        with self._changed:
+            found = self._changed.wait_for(find, timeout=timeout)
+        subjects = [str(m.get("Subject", "")) for m in self.messages]
+        assert found is not None, f"no e-mail {subject!r} to {to} in {timeout} s; got {subjects}"
         return found
 
 
@@ -190,3 +216,44 @@ def _wait_until_healthy(server: subprocess.Popen[bytes], url: str, log_path: Pat
             continue
         pytest.fail(f"uvicorn exited with {server.returncode}:\n{log_path.read_text()}")
     pytest.fail(f"uvicorn not healthy after {SERVER_START_TIMEOUT} s:\n{log_path.read_text()}")
+
+
+@pytest.fixture
+def site_worker(
+    live_site: Callable[[str], str],
+    worker_factory: Callable[..., Worker],  # noqa: F811 - the imported fixture, requested
+) -> Worker:
+    """A Celery worker for `live_site` (the suite's Redis, `smtp_server`, the test database).
+
+    It runs with the server's settings where they matter: no SECRET_KEY and DEBUG on, so both
+    fall back to the same development key (an invitation link signed here opens there), and
+    SITE_URL pointing at the server, so links in e-mails reach it.
+    """
+    return worker_factory(SECRET_KEY="", DEBUG="1", SITE_URL=live_site(""))
+
+
+# Accessibility and layout checks shared by the journeys.
+PHONE = ViewportSize(width=390, height=844)
+_axe = Axe()
+
+
+def assert_accessible(page: Page) -> None:
+    """No axe-core violation of impact serious or critical on the page as it is now."""
+    results = _axe.run(page).response
+    assert results["passes"], f"axe checked nothing on {page.url}"
+    violations = [v for v in results["violations"] if v["impact"] in {"serious", "critical"}]
+    report = "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']}\n"
+        + "\n".join(f"    {node['target']}" for node in v["nodes"])
+        for v in violations
+    )
+    assert not violations, f"axe on {page.url}:\n{report}"
+
+
+def screenshot_on_phone(page: Page, path: str) -> None:
+    """A full-page screenshot at a phone's viewport, for a person to look at."""
+    desktop = page.viewport_size
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=path, full_page=True)
+    if desktop:
+        page.set_viewport_size(desktop)

@@ -6,12 +6,16 @@ which is how `make run` fires scheduled work in the embedded default.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections
 
 from pilots.services import run_due
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -22,12 +26,21 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, every: int = 0, **options: Any) -> None:
         while True:
-            report = run_due()
-            if options["verbosity"] > 1 or any(vars(report).values()):
-                self.stdout.write(
-                    f"weeks {report.weeks}, announcements {report.announcements}, "
-                    f"requeued {report.requeued}, digests {report.digests}"
-                )
+            try:
+                report = run_due()
+            except Exception:
+                if not every:
+                    raise
+                # Repeating: a failed run (the database restarting, say) must not end the loop.
+                logger.exception("run_due failed; the next run tries again in %s s", every)
+            else:
+                if options["verbosity"] > 1 or any(vars(report).values()):
+                    self.stdout.write(
+                        f"weeks {report.weeks}, announcements {report.announcements}, "
+                        f"requeued {report.requeued}, digests {report.digests}"
+                    )
             if not every:
                 return
+            # A long-running loop is no request: drop a connection that is too old or broken.
+            close_old_connections()
             time.sleep(every)
