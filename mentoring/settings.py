@@ -169,6 +169,12 @@ DELIVERY_RETRY_MAX_DELAY = 3600.0
 DELIVERY_SWEEP_AFTER = env.int("DELIVERY_SWEEP_AFTER", default=300)
 DIGEST_HOUR = 7
 
+# Conversations: per-user message rate (messages per window of seconds), and how long the
+# author may edit or delete a message.
+MESSAGE_RATE_LIMIT = env.int("MESSAGE_RATE_LIMIT", default=20)
+MESSAGE_RATE_WINDOW = 10
+MESSAGE_EDIT_WINDOW = 15 * 60
+
 # --- Accounts ---------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "profiles.User"

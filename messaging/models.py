@@ -1,5 +1,8 @@
 """What reaches people: in-app notifications, the delivery outbox and notification settings.
 
+Plus conversations: direct and group conversations, their participants and messages, blocks
+and reports.
+
 Messaging delivers; it does not decide. Another app (pilots) writes a Broadcast (what to say)
 and asks `services.broadcast()` to deliver it to a list of users: one Delivery row per recipient
 and channel, unique, created in the caller's transaction, worked off by Celery tasks.
@@ -7,9 +10,13 @@ and channel, unique, created in the caller's transaction, worked off by Celery t
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mentoring.validators import validate_clean_text
@@ -159,3 +166,186 @@ class NotificationSetting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.kind} → {self.email}"
+
+
+# --- Conversations ------------------------------------------------------------------------
+
+
+class ConversationQuerySet(models.QuerySet["Conversation"]):
+    def of_user(self, user: Any) -> ConversationQuerySet:
+        return self.filter(participants__user=user, participants__left_at__isnull=True)
+
+
+class Conversation(models.Model):
+    """A direct conversation between people, or the conversation of a group (a loop).
+
+    Messaging knows nothing about pilots or groups: whoever creates a conversation decides who
+    takes part (Participant rows) and may lock it (`read_only_since`) when its context closes.
+    """
+
+    class Kind(models.TextChoices):
+        DIRECT = "direct", _("Direct")
+        GROUP = "group", _("Group")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.DIRECT)
+    subject = models.CharField(
+        _("question or topic"), max_length=200, blank=True, validators=[validate_clean_text]
+    )
+    tag = models.CharField(_("theme"), max_length=200, blank=True, validators=[validate_clean_text])
+    # An opaque label of what the conversation belongs to, e.g. "pilot:3" or "group:12".
+    context = models.CharField(_("context"), max_length=100, blank=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_message_at = models.DateTimeField(_("latest message"), null=True, blank=True)
+    read_only_since = models.DateTimeField(_("read-only since"), null=True, blank=True)
+
+    objects = ConversationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        ordering = ["-last_message_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.subject or f"#{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("messaging:conversation", args=[self.pk])
+
+    @property
+    def is_read_only(self) -> bool:
+        return self.read_only_since is not None
+
+
+class Participant(models.Model):
+    """A person in a conversation, with how far they have read."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="participants"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversation_links"
+    )
+    joined_at = models.DateTimeField(_("joined"), default=timezone.now)
+    left_at = models.DateTimeField(_("left"), null=True, blank=True)
+    last_read_id = models.BigIntegerField(_("last message read"), default=0)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "user"], name="participant_unique"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["user", "conversation"],
+                name="participant_active",
+                condition=Q(left_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.conversation}"
+
+
+class Message(models.Model):
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    # SET_NULL: the messages of a deleted account stay, shown as from "deleted user".
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField(_("message"), max_length=4000, validators=[validate_clean_text])
+    # Chosen by the sending client; a resend after a reconnect finds the first message.
+    client_id = models.UUIDField(_("client id"))
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
+    hidden_at = models.DateTimeField(_("hidden by a moderator"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["sender", "client_id"], name="message_client_id_once"),
+        ]
+        indexes = [models.Index(fields=["conversation", "id"], name="message_history")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} in {self.conversation_id}"
+
+    @property
+    def is_visible(self) -> bool:
+        return self.deleted_at is None and self.hidden_at is None
+
+
+class Block(models.Model):
+    """`blocker` does not want to hear from `blocked`: no new conversations, no messages."""
+
+    blocker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks"
+    )
+    blocked = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocked_by"
+    )
+    created_at = models.DateTimeField(_("blocked"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("block")
+        verbose_name_plural = _("blocks")
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_unique"),
+            models.CheckConstraint(
+                condition=~Q(blocker=models.F("blocked")), name="block_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker} blocks {self.blocked}"
+
+
+class Report(models.Model):
+    """A report of a message or a person, for the moderators; it shows that message only."""
+
+    class Reason(models.TextChoices):
+        HARASSMENT = "harassment", _("Harassment or bullying")
+        INAPPROPRIATE = "inappropriate", _("Inappropriate content")
+        SPAM = "spam", _("Spam or advertising")
+        OTHER = "other", _("Something else")
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", _("Open")
+        DISMISSED = "dismissed", _("Dismissed")
+        HIDDEN = "hidden", _("Message hidden")
+        WARNED = "warned", _("Person warned")
+        REMOVED = "removed", _("Person removed")
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reported_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_against"
+    )
+    message = models.ForeignKey(
+        Message, on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
+    context = models.CharField(_("context"), max_length=100, blank=True, db_index=True)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason)
+    details = models.TextField(
+        _("details"), max_length=1000, blank=True, validators=[validate_clean_text]
+    )
+    created_at = models.DateTimeField(_("reported"), auto_now_add=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome, default=Outcome.OPEN)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: {self.reported_user}"

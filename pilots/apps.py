@@ -21,3 +21,8 @@ class PilotsConfig(AppConfig):
             return Participation.objects.filter(pilot_id__in=runs).values("user_id")
 
         circles.register(members=members, managed=managed)
+
+        from messaging.conversations import register_start_rule
+        from pilots.services import conversation_refusal
+
+        register_start_rule(conversation_refusal)

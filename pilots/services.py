@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from messaging import services as messaging
 from messaging.models import Kind
@@ -285,3 +286,43 @@ def post_announcement(
         if send_at is None or send_at <= now:
             send_announcement(announcement=announcement, now=now)
     return announcement
+
+
+# Conversations --------------------------------------------------------------------------------
+
+ALLOWED_PAIRS = {
+    frozenset({Role.ACTOR, Role.MENTOR}),
+    frozenset({Role.ACTOR}),  # peers
+    frozenset({Role.STAFF, Role.ACTOR}),
+    frozenset({Role.STAFF, Role.MENTOR}),
+    frozenset({Role.STAFF}),
+}
+
+
+def conversation_refusal(sender: Any, recipient: Any) -> Any:
+    """messaging's start rule: None if `sender` may start a conversation with `recipient`
+    through a pilot they share, else the reason (the most helpful one found)."""
+    mine = {
+        p.pilot_id: p
+        for p in Participation.objects.filter(user=sender).select_related("pilot")
+        if not p.pilot.is_closed
+    }
+    theirs = Participation.objects.filter(user=recipient, pilot_id__in=mine).values_list(
+        "pilot_id", "role"
+    )
+    reason: Any = _("You can write to people who take part in the same pilot as you.")
+    for pilot_id, their_role in theirs:
+        participation = mine[pilot_id]
+        if frozenset({participation.role, their_role}) not in ALLOWED_PAIRS:
+            reason = _("Mentors talk with actors in this pilot, not with each other.")
+            continue
+        pilot = participation.pilot
+        if (
+            participation.role == Role.ACTOR
+            and pilot.requires_orientation
+            and not orientation_done(pilot=pilot, user=sender)
+        ):
+            reason = _("Finish the orientation of %(pilot)s first.") % {"pilot": pilot.name}
+            continue
+        return None
+    return reason

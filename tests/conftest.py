@@ -14,6 +14,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from profiles import services, taxonomy
 from profiles.models import Competence, Language, Organisation, Profile, ProfileCompetence, User
@@ -31,6 +32,8 @@ def _fast_and_isolated(settings: Any, tmp_path: Any) -> None:
     }
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()  # rate-limit counters live in the cache (Redis in the main pass)
+    # LocaleMiddleware leaves the last request's language active in the thread.
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

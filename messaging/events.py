@@ -1,0 +1,94 @@
+"""Live events: plain JSON dicts with a "type", sent through the channel layer after commit.
+
+The channel layer is at-most-once; the database is the truth. A client that missed events
+(a reconnect, Redis restarted) asks over HTTP for what came after the last id it saw.
+Groups: `user.<id>` (every socket of one user) and `conversation.<id>` (every socket of its
+participants; the consumer joins and leaves these on "membership" events).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def conversation_group(conversation_id: int) -> str:
+    return f"conversation.{conversation_id}"
+
+
+def send_now(group: str, payload: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, {"type": "live.event", "event": payload})
+    except Exception:  # the layer is down: stored data stays, clients resync from the database
+        logger.warning("Live event to %s not sent", group, exc_info=True)
+
+
+def send_after_commit(group: str, payload: dict[str, Any]) -> None:
+    transaction.on_commit(partial(send_now, group, payload), robust=True)
+
+
+def message_payload(message: Any) -> dict[str, Any]:
+    visible = message.deleted_at is None and message.hidden_at is None
+    return {
+        "id": message.pk,
+        "conversation": message.conversation_id,
+        "sender": message.sender_id,
+        "sender_name": message.sender.display_name if message.sender_id else "",
+        "body": message.body if visible else "",
+        "created_at": message.created_at.isoformat(),
+        "edited": message.edited_at is not None,
+        "deleted": message.deleted_at is not None,
+        "hidden": message.hidden_at is not None,
+        "client_id": str(message.client_id),
+    }
+
+
+def message_created(message: Any) -> None:
+    send_after_commit(
+        conversation_group(message.conversation_id),
+        {"type": "message.new", "message": message_payload(message)},
+    )
+
+
+def message_changed(message: Any) -> None:
+    send_after_commit(
+        conversation_group(message.conversation_id),
+        {"type": "message.changed", "message": message_payload(message)},
+    )
+
+
+def read(*, user_id: int, conversation_id: int, last_read_id: int) -> None:
+    send_after_commit(
+        user_group(user_id),
+        {"type": "read", "conversation": conversation_id, "last_read_id": last_read_id},
+    )
+
+
+def joined(*, conversation_id: int, user_ids: list[int]) -> None:
+    for user_id in user_ids:
+        send_after_commit(
+            user_group(user_id),
+            {"type": "membership", "action": "join", "conversation": conversation_id},
+        )
+
+
+def left(*, conversation_id: int, user_ids: list[int]) -> None:
+    for user_id in user_ids:
+        send_after_commit(
+            user_group(user_id),
+            {"type": "membership", "action": "leave", "conversation": conversation_id},
+        )
