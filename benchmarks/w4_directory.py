@@ -15,8 +15,6 @@ import json
 import os
 import random
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,15 +25,25 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
-import psycopg
-from psycopg import sql
 from yarl import URL
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import (
+    django_env,
+    drop_database,
+    free_port,
+    progress_logger,
+    recreate_database,
+    services_from_env,
+    setup_django,
+    start_module,
+    stop_process,
+    wait_until_ready,
+    with_database,
+)
 
 PROFILES = 10_000
 SMALL = 100  # the query count is measured here too and must be the same
@@ -53,54 +61,9 @@ SECRET_KEY = "bench-w4-not-a-secret-" + "x" * 40
 CONN_MAX_AGE = os.environ.get("BENCH_CONN_MAX_AGE", "0")
 VIEWER_EMAIL = "viewer@example.com"
 VIEWER_PASSWORD = "bench-viewer-password-9"
+SERVER_STOP_SECONDS = 20
 
-
-def log(message: str) -> None:
-    print(f"[W4] {message}", file=sys.stderr, flush=True)
-
-
-# --- Database and Django -----------------------------------------------------------------
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def recreate_database(server_url: str, name: str, *, create: bool = True) -> None:
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        if create:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def server_env(database_url: str, redis_url: str, static_root: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "benchmarks.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": SECRET_KEY,
-        "HTTPS": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "CONN_MAX_AGE": CONN_MAX_AGE,
-        "STATIC_ROOT": static_root,
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-    }
-
-
-def setup_django(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", interactive=False, verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
+log = progress_logger("W4")
 
 
 # --- Realistic data ----------------------------------------------------------------------
@@ -427,17 +390,9 @@ def session_cookie(viewer: Any) -> tuple[str, str]:
 # --- Server ------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
+    server = start_module(
         [
-            sys.executable,
-            "-m",
             "uvicorn",
             "mentoring.asgi:application",
             "--host",
@@ -450,33 +405,22 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
             "warning",
             "--no-access-log",
         ],
-        cwd=ROOT,
         env=env,
         stdout=sys.stderr,  # stdout carries only the JSON result
-        start_new_session=True,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"uvicorn exited with {server.returncode}")
+
+    def healthy() -> bool:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                if r.status == 200:
-                    return server
+                return r.status == 200
         except (urllib.error.URLError, OSError):
             time.sleep(0.2)
-    stop_server(server)
-    raise RuntimeError("uvicorn did not answer /healthz within 60 s")
+            return False
 
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+    wait_until_ready(
+        server, healthy, name="uvicorn", request="/healthz", stop_timeout=SERVER_STOP_SECONDS
+    )
+    return server
 
 
 # --- Load --------------------------------------------------------------------------------
@@ -567,18 +511,23 @@ async def measure(
 
 
 def main() -> dict[str, Any]:
-    server_url = os.environ.get("DATABASE_URL", "")
-    redis_url = os.environ.get("REDIS_URL", "")
-    if not server_url.startswith(("postgres://", "postgresql://")) or not redis_url:
-        raise SystemExit("W4 needs DATABASE_URL (PostgreSQL) and REDIS_URL: run scripts/bench.sh")
+    server_url, redis_url = services_from_env("W4")
     began = time.monotonic()
     database_url = with_database(server_url, BENCH_DB)
     static_root = tempfile.mkdtemp(prefix="bench-w4-static-")
     server: subprocess.Popen[bytes] | None = None
     recreate_database(server_url, BENCH_DB)
     try:
-        env = server_env(database_url, redis_url, static_root)
-        setup_django(env)
+        env = django_env(
+            settings_module="benchmarks.settings",
+            secret_key=SECRET_KEY,
+            database_url=database_url,
+            redis_url=redis_url,
+            ALLOWED_HOSTS="127.0.0.1",
+            CONN_MAX_AGE=CONN_MAX_AGE,
+            STATIC_ROOT=static_root,
+        )
+        setup_django(env, collect_static=True)
         from django.db import connections
 
         rng = random.Random(4)
@@ -603,14 +552,8 @@ def main() -> dict[str, Any]:
         baseline, subject = asyncio.run(measure(base, ["/bench/bare/"], paths, cookie))
     finally:
         if server is not None:
-            stop_server(server)
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception as error:  # Django may not have been set up
-            log(f"closing connections: {error}")
-        recreate_database(server_url, BENCH_DB, create=False)
+            stop_process(server, timeout=SERVER_STOP_SECONDS)
+        drop_database(server_url, BENCH_DB, log=log)
         shutil.rmtree(static_root, ignore_errors=True)
 
     base_summary, subject_summary = summary(baseline), summary(subject)

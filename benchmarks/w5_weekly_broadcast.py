@@ -20,9 +20,7 @@ import datetime
 import json
 import multiprocessing
 import os
-import signal
 import smtplib
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,13 +29,22 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
-from psycopg import sql
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.common import (
+    django_env,
+    drop_database,
+    free_port,
+    progress_logger,
+    recreate_database,
+    services_from_env,
+    setup_django,
+    start_module,
+    stop_process,
+    wait_until_ready,
+    with_database,
+)
 
 RECIPIENTS = int(os.environ.get("BENCH_RECIPIENTS", "10000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
@@ -53,52 +60,12 @@ DESCRIPTION = (
     "you can start building them during your studies."
 )
 PROMPTS = "Which skill surprised you most at work?\nWhat would you learn first, and how?"
+WORKER_STOP_SECONDS = 30
+
+log = progress_logger("W5")
 
 
-def log(message: str) -> None:
-    print(f"[W5] {message}", file=sys.stderr, flush=True)
-
-
-# --- Database and Django -----------------------------------------------------------------
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def recreate_database(server_url: str, name: str, *, create: bool = True) -> None:
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        if create:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def process_env(database_url: str, redis_url: str, smtp_port: int) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "mentoring.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": SECRET_KEY,
-        "HTTPS": "0",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
-        "CONN_MAX_AGE": "0",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-    }
-
-
-def setup_django(env: dict[str, str]) -> None:
-    os.environ.update(env)
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", interactive=False, verbosity=0)
+# --- Database ------------------------------------------------------------------------------
 
 
 def vacuum() -> None:
@@ -206,12 +173,6 @@ def serve_smtp(port: int, counter: Any, ready: Any, stop: Any) -> None:
     controller.stop()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -262,10 +223,8 @@ def start_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]
 
     name = f"bench-w5-{os.getpid()}@localhost"
     with log_path.open("ab") as log_file:
-        worker = subprocess.Popen(
+        worker = start_module(
             [
-                sys.executable,
-                "-m",
                 "celery",
                 "-A",
                 "mentoring",
@@ -277,30 +236,19 @@ def start_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]
                 "-n",
                 name,
             ],
-            cwd=ROOT,
             env={**env, "LOG_LEVEL": "INFO"},
             stdout=log_file,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
         )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if worker.poll() is not None:
-            raise RuntimeError(f"the worker exited with {worker.returncode}; see {log_path}")
-        if app.control.ping(destination=[name], timeout=0.5):
-            return worker
-    stop_process(worker)
-    raise RuntimeError("the worker did not answer a ping within 60 s")
-
-
-def stop_process(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    wait_until_ready(
+        worker,
+        lambda: bool(app.control.ping(destination=[name], timeout=0.5)),
+        name="the worker",
+        request="a ping",
+        stop_timeout=WORKER_STOP_SECONDS,
+        exit_hint=f"; see {log_path}",
+    )
+    return worker
 
 
 # --- Measurements --------------------------------------------------------------------------
@@ -474,10 +422,7 @@ def median_cpu(runs: list[dict[str, float]]) -> dict[str, float]:
 
 
 def main() -> dict[str, Any]:
-    server_url = os.environ.get("DATABASE_URL", "")
-    redis_url = os.environ.get("REDIS_URL", "")
-    if not server_url.startswith(("postgres://", "postgresql://")) or not redis_url:
-        raise SystemExit("W5 needs DATABASE_URL (PostgreSQL) and REDIS_URL: run scripts/bench.sh")
+    server_url, redis_url = services_from_env("W5")
     began = time.monotonic()
     database_url = with_database(server_url, BENCH_DB)
     log_dir = Path(tempfile.mkdtemp(prefix="bench-w5-"))
@@ -496,7 +441,14 @@ def main() -> dict[str, Any]:
     email_base_cpu: list[dict[str, float]] = []
     subject_runs: list[SubjectRun] = []
     try:
-        env = process_env(database_url, redis_url, smtp_port)
+        env = django_env(
+            settings_module="mentoring.settings",
+            secret_key=SECRET_KEY,
+            database_url=database_url,
+            redis_url=redis_url,
+            EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
+            CONN_MAX_AGE="0",
+        )
         setup_django(env)
         from mentoring.celery import app
 
@@ -527,14 +479,8 @@ def main() -> dict[str, Any]:
             )
     finally:
         if worker is not None:
-            stop_process(worker)
-        try:
-            from django.db import connections
-
-            connections.close_all()
-        except Exception as error:  # Django may not have been set up
-            log(f"closing connections: {error}")
-        recreate_database(server_url, BENCH_DB, create=False)
+            stop_process(worker, timeout=WORKER_STOP_SECONDS)
+        drop_database(server_url, BENCH_DB, log=log)
         stop.set()
         smtp.join(10)
 

@@ -8,40 +8,15 @@ import re
 from collections.abc import Callable
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, ViewportSize, expect
+from playwright.sync_api import Page, expect
 
 from profiles.models import Organisation, Profile, User
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import Mailbox, text_body
+from tests.e2e.conftest import Mailbox, assert_accessible, screenshot_on_phone, text_body
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WAIT_MS = 15_000
-PHONE = ViewportSize(width=390, height=844)
-axe = Axe()
-
-
-def assert_accessible(page: Page) -> None:
-    """No axe-core violation of impact serious or critical on the page as it is now."""
-    results = axe.run(page).response
-    assert results["passes"], f"axe checked nothing on {page.url}"
-    violations = [v for v in results["violations"] if v["impact"] in {"serious", "critical"}]
-    report = "\n".join(
-        f"{v['id']} ({v['impact']}): {v['help']}\n"
-        + "\n".join(f"    {node['target']}" for node in v["nodes"])
-        for v in violations
-    )
-    assert not violations, f"axe on {page.url}:\n{report}"
-
-
-def screenshot_on_phone(page: Page, path: str) -> None:
-    """A full-page screenshot at a phone's viewport, for a person to look at."""
-    desktop = page.viewport_size
-    page.set_viewport_size(PHONE)
-    page.screenshot(path=path, full_page=True)
-    if desktop:
-        page.set_viewport_size(desktop)
 
 
 def test_new_student_signs_up_fills_profile_and_finds_a_mentor(
