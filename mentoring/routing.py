@@ -1,5 +1,9 @@
-"""WebSocket routes. The one consumer at /ws/ arrives with the messaging app."""
+"""WebSocket routes: one socket per browser tab at /ws/ (messaging/consumers.py)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from messaging.consumers import LiveConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/", LiveConsumer.as_asgi()),
+]

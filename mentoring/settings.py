@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "profiles",
     "messaging",
     "pilots",
+    "groups",
 ]
 
 MIDDLEWARE = [
@@ -174,6 +175,10 @@ DIGEST_HOUR = 7
 MESSAGE_RATE_LIMIT = env.int("MESSAGE_RATE_LIMIT", default=20)
 MESSAGE_RATE_WINDOW = 10
 MESSAGE_EDIT_WINDOW = 15 * 60
+# Links in messages (the urlize filter) without a scheme are https://, as Django 7 will do.
+URLIZE_ASSUME_HTTPS = True
+# Open WebSockets (browser tabs) per user; one more is refused with close code 4429.
+MAX_SOCKETS_PER_USER = 10
 
 # --- Accounts ---------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("profiles.urls")),
     path("", include("messaging.urls")),
     path("pilots/", include("pilots.urls")),
+    path("", include("groups.urls")),  # /loops/ and /pilots/<slug>/staff/loops/
     # Avatars are re-encoded JPEGs we wrote ourselves; serving them from the app keeps the
     # deployment to one kind of process. A CDN or proxy may take this over.
     path(

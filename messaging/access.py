@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Exists
 from django.http import Http404
 
-from messaging.models import Conversation, Message
+from messaging.models import Conversation, Message, Participant
+from profiles.access import get_profile_for_viewer
+from profiles.models import User
 
 
 def get_conversation_for_participant(user: Any, pk: int) -> Conversation:
@@ -30,3 +33,17 @@ def get_message_for_participant(user: Any, pk: int) -> Message:
         )
     except Message.DoesNotExist:
         raise Http404("No such message.") from None
+
+
+def get_person_for_user(user: Any, pk: int) -> Any:
+    """Someone `user` may block or report: a person they share a conversation with, or whose
+    profile they may see."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404("No such person.")
+    shares = Participant.objects.filter(user_id=pk, conversation__participants__user=user).exclude(
+        user=user
+    )
+    person = User.objects.filter(pk=pk).filter(Exists(shares)).first()
+    if person is not None:
+        return person
+    return get_profile_for_viewer(user, pk).user

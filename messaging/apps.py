@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class MessagingConfig(AppConfig):
     name = "messaging"
     verbose_name = _("Messages and notifications")
+
+    def ready(self) -> None:
+        from messaging import signals  # noqa: F401 - connects the receivers

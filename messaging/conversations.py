@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -58,6 +59,32 @@ def register_start_rule(rule: StartRule) -> None:
         _start_rules.append(rule)
 
 
+@dataclass(frozen=True)
+class SharedContext:
+    """Something two people both belong to (a pilot), as a context provider sees it."""
+
+    context: str  # the opaque label stored on a conversation or report, e.g. "pilot:3"
+    name: str  # what people call it, e.g. the pilot's name
+    theme: str = ""  # a theme a new conversation may be tagged with ("this week's theme")
+    may_start: bool = True  # whether the sender may start a conversation through it
+
+
+# The apps that group people also say what two people share: a new conversation is filed under
+# it (so its staff can moderate) and may be tagged with its current theme.
+ContextProvider = Callable[[Any, Any], list[SharedContext]]
+_context_providers: list[ContextProvider] = []
+
+
+def register_context_provider(provider: ContextProvider) -> None:
+    if provider not in _context_providers:
+        _context_providers.append(provider)
+
+
+def shared_contexts(*, sender: Any, recipient: Any) -> list[SharedContext]:
+    """What `sender` and `recipient` share, most relevant first, by every registered provider."""
+    return [found for provider in _context_providers for found in provider(sender, recipient)]
+
+
 def is_blocked_between(first: Any, second: Any) -> bool:
     return Block.objects.filter(
         Q(blocker=first, blocked=second) | Q(blocker=second, blocked=first)
@@ -79,6 +106,15 @@ def check_may_start(*, sender: Any, recipient: Any) -> None:
             raise NotAllowed(reason)
 
 
+def refusal(*, sender: Any, recipient: Any) -> str | Promise | None:
+    """Why `sender` may not start a conversation with `recipient`, or None if they may."""
+    try:
+        check_may_start(sender=sender, recipient=recipient)
+    except NotAllowed as refused:
+        return refused.message
+    return None
+
+
 @transaction.atomic
 def start_direct(
     *, sender: Any, recipient: Any, subject: str, tag: str = "", context: str = ""
@@ -95,6 +131,42 @@ def start_direct(
         ]
     )
     events.joined(conversation_id=conversation.pk, user_ids=[sender.pk, recipient.pk])
+    return conversation
+
+
+@transaction.atomic
+def start_conversation(
+    *,
+    sender: Any,
+    recipient: Any,
+    subject: str,
+    body: str,
+    client_id: uuid.UUID,
+    theme_of: str = "",
+) -> Conversation:
+    """Start a direct conversation about `subject` with its first message, filed under what the
+    two share; `theme_of` (a shared context) tags it with that context's current theme.
+
+    Idempotent per (sender, client_id): a form posted twice starts one conversation.
+    """
+    first = Message.objects.filter(sender=sender, client_id=client_id).first()
+    if first is not None:
+        return first.conversation
+    check_may_start(sender=sender, recipient=recipient)
+    shared = shared_contexts(sender=sender, recipient=recipient)
+    startable = [found for found in shared if found.may_start]
+    themed = next((c for c in startable if theme_of and c.context == theme_of and c.theme), None)
+    if theme_of and themed is None:
+        raise NotAllowed(_("This theme is no longer on offer. Choose again."))
+    home = themed or (startable[0] if startable else None)
+    conversation = start_direct(
+        sender=sender,
+        recipient=recipient,
+        subject=subject,
+        tag=themed.theme if themed else "",
+        context=home.context if home else "",
+    )
+    send_message(sender=sender, conversation=conversation, body=body, client_id=client_id)
     return conversation
 
 
@@ -136,6 +208,13 @@ def set_participants(*, conversation: Conversation, user_ids: Iterable[int]) -> 
 def lock(*, conversation: Conversation) -> None:
     """Read-only from now on (a closed pilot, an archived group)."""
     Conversation.objects.filter(pk=conversation.pk, read_only_since__isnull=True).update(
+        read_only_since=timezone.now()
+    )
+
+
+def lock_context(*, context: str) -> int:
+    """Every conversation filed under `context` becomes read-only (its pilot has closed)."""
+    return Conversation.objects.filter(context=context, read_only_since__isnull=True).update(
         read_only_since=timezone.now()
     )
 
@@ -215,6 +294,11 @@ def _own_recent_message(user: Any, message: Message) -> None:
         raise ReadOnly(_("This conversation is read-only now."))
 
 
+def check_may_change(*, user: Any, message: Message) -> None:
+    """Raises NotAllowed or ReadOnly unless `user` may still edit or delete `message`."""
+    _own_recent_message(user, message)
+
+
 @transaction.atomic
 def edit_message(*, user: Any, message: Message, body: str) -> Message:
     _own_recent_message(user, message)
@@ -246,21 +330,27 @@ def mark_read(*, user: Any, conversation: Conversation, up_to_id: int | None = N
     return target
 
 
+def unread_messages(*, user: Any) -> QuerySet[Message]:
+    """The user's unread messages: in their conversations, after their read marker, from
+    someone else, neither deleted nor hidden."""
+    return Message.objects.filter(
+        conversation__participants__user=user,
+        conversation__participants__left_at__isnull=True,
+        id__gt=F("conversation__participants__last_read_id"),
+        deleted_at__isnull=True,
+        hidden_at__isnull=True,
+    ).exclude(sender=user)
+
+
 def unread_counts(*, user: Any) -> dict[int, int]:
     """Unread messages per conversation of the user, in one query."""
-    rows = (
-        Message.objects.filter(
-            conversation__participants__user=user,
-            conversation__participants__left_at__isnull=True,
-            id__gt=F("conversation__participants__last_read_id"),
-            deleted_at__isnull=True,
-            hidden_at__isnull=True,
-        )
-        .exclude(sender=user)
-        .values("conversation_id")
-        .annotate(n=Count("pk"))
-    )
+    rows = unread_messages(user=user).values("conversation_id").annotate(n=Count("pk"))
     return {row["conversation_id"]: row["n"] for row in rows}
+
+
+def unread_total(*, user: Any) -> int:
+    """All of the user's unread messages, in one query (the navigation's badge)."""
+    return unread_messages(user=user).count()
 
 
 def history(
@@ -307,6 +397,36 @@ def report(
         details=details,
         context=context or (message.conversation.context if message else ""),
     )
+
+
+def resolve_report(*, report: Report, outcome: str) -> bool:
+    """Close an open report with its outcome; False if it was already closed."""
+    if outcome == Report.Outcome.OPEN or outcome not in Report.Outcome.values:
+        raise ValueError(f"Not a closing outcome: {outcome}")
+    closed = Report.objects.filter(pk=report.pk, outcome=Report.Outcome.OPEN).update(
+        outcome=outcome, resolved_at=timezone.now()
+    )
+    report.refresh_from_db(fields=["outcome", "resolved_at"])
+    return bool(closed)
+
+
+@transaction.atomic
+def leave_context(*, user: Any, context: str) -> None:
+    """`user` is out of `context` (removed from a pilot): their direct conversations in it
+    become read-only, and they leave them, which takes effect on their open sockets too."""
+    direct = Conversation.objects.of_user(user).filter(
+        context=context, kind=Conversation.Kind.DIRECT
+    )
+    ids = list(direct.values_list("pk", flat=True))
+    if not ids:
+        return
+    now = timezone.now()
+    Conversation.objects.filter(pk__in=ids, read_only_since__isnull=True).update(
+        read_only_since=now
+    )
+    Participant.objects.filter(conversation_id__in=ids, user=user).update(left_at=now)
+    for conversation_id in ids:
+        events.left(conversation_id=conversation_id, user_ids=[user.pk])
 
 
 @transaction.atomic

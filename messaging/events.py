@@ -92,3 +92,24 @@ def left(*, conversation_id: int, user_ids: list[int]) -> None:
             user_group(user_id),
             {"type": "membership", "action": "leave", "conversation": conversation_id},
         )
+
+
+def end_sessions(user_id: int, *, session_key: str | None = None) -> None:
+    """Close the user's open sockets: all of them, or only those of one session (a logout).
+
+    Called on logout, password change and deactivation. The sockets close with code 4000
+    ("reconnect"); a reconnecting socket whose session no longer signs anyone in is refused
+    with 4401, one whose session survived (the tab that changed the password) carries on.
+    """
+    message: dict[str, Any] = {"type": "live.close", "session": session_key}
+    transaction.on_commit(partial(_send_control, user_group(user_id), message), robust=True)
+
+
+def _send_control(group: str, message: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:  # the layer is down: the consumer's per-frame check still ends them
+        logger.warning("Closing the sockets of %s failed", group, exc_info=True)

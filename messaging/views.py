@@ -1,18 +1,41 @@
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.db.models import Prefetch, Q
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from mentoring.types import AuthedRequest
-from messaging import services
-from messaging.forms import NotificationSettingsForm
-from messaging.models import Notification
+from messaging import conversations, events, services
+from messaging.access import (
+    get_conversation_for_participant,
+    get_message_for_participant,
+    get_person_for_user,
+)
+from messaging.conversations import MessagingError
+from messaging.forms import (
+    EditMessageForm,
+    MessageForm,
+    NotificationSettingsForm,
+    ReportForm,
+    StartConversationForm,
+)
+from messaging.models import Block, Conversation, Message, Notification, Participant
+from profiles.access import get_profile_for_viewer
 
 
 @login_required
@@ -52,3 +75,399 @@ def notification_settings(request: AuthedRequest) -> HttpResponse:
         messages.success(request, _("Your notification settings are saved."))
         return redirect("messaging:settings")
     return render(request, "messaging/settings.html", {"form": form})
+
+
+# --- Conversations ------------------------------------------------------------------------
+
+CONVERSATIONS_PER_PAGE = 30
+HISTORY_PAGE = 50
+
+
+@dataclass(frozen=True)
+class ConversationRow:
+    conversation: Conversation
+    others: list[Participant]
+    unread: int
+
+
+def _int_param(value: str | None) -> int | None:
+    """A non-negative id from the query string; None if absent or not one."""
+    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 18:
+        return None
+    return int(value)
+
+
+def _safe_next(request: AuthedRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def _others(user: Any) -> Prefetch[Any]:
+    """The other active participants of each conversation, as `conversation.others`."""
+    return Prefetch(
+        "participants",
+        queryset=Participant.objects.filter(left_at__isnull=True)
+        .exclude(user=user)
+        .select_related("user")
+        .order_by("user__display_name", "pk"),
+        to_attr="others",
+    )
+
+
+@login_required
+def conversation_list(request: AuthedRequest) -> HttpResponse:
+    items = (
+        Conversation.objects.of_user(request.user)
+        .annotate(activity=Coalesce("last_message_at", "created_at"))
+        .order_by("-activity", "-pk")
+        .prefetch_related(_others(request.user))
+    )
+    page = Paginator(items, CONVERSATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    unread = conversations.unread_counts(user=request.user)
+    rows = [
+        ConversationRow(item, getattr(item, "others", []), unread.get(item.pk, 0)) for item in page
+    ]
+    return render(request, "messaging/conversations.html", {"page": page, "rows": rows})
+
+
+def _message_context(conversation: Conversation) -> dict[str, Any]:
+    """What the message fragment needs besides the messages: until when messages can change."""
+    window = datetime.timedelta(seconds=settings.MESSAGE_EDIT_WINDOW)
+    return {
+        "conversation": conversation,
+        "editable_since": timezone.now() - window,
+        "read_only": conversation.is_read_only,
+    }
+
+
+def _write_refusal(
+    user: Any, conversation: Conversation, other: Any
+) -> tuple[str | Promise | None, bool]:
+    """Why the user cannot write here (None if they can), and whether they blocked `other`."""
+    if conversation.is_read_only:
+        return (
+            _(
+                "This conversation is read-only: the pilot or group it belongs to has closed, "
+                "or someone has left it. You can still read it."
+            ),
+            False,
+        )
+    if other is None:
+        return None, False
+    blockers = set(
+        Block.objects.filter(
+            Q(blocker=user, blocked=other) | Q(blocker=other, blocked=user)
+        ).values_list("blocker_id", flat=True)
+    )
+    if user.pk in blockers:
+        return _("You have blocked this person. Unblock them to write again."), True
+    if blockers:
+        return _("You cannot write to this person."), False
+    return None, False
+
+
+def _conversation_page(
+    request: AuthedRequest,
+    conversation: Conversation,
+    form: MessageForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    before = _int_param(request.GET.get("before"))
+    shown = conversations.history(
+        conversation=conversation, before_id=before, limit=HISTORY_PAGE + 1
+    )
+    has_older = len(shown) > HISTORY_PAGE
+    shown = shown[-HISTORY_PAGE:]
+    others = list(
+        Participant.objects.filter(conversation=conversation, left_at__isnull=True)
+        .exclude(user=request.user)
+        .select_related("user")
+        .order_by("user__display_name", "pk")
+    )
+    is_direct = conversation.kind == Conversation.Kind.DIRECT
+    other = others[0].user if is_direct and others else None
+    last_read_id = (
+        Participant.objects.filter(conversation=conversation, user=request.user)
+        .values_list("last_read_id", flat=True)
+        .first()
+    ) or 0
+    if shown and before is None:
+        conversations.mark_read(user=request.user, conversation=conversation, up_to_id=shown[-1].pk)
+    refusal, blocked_by_me = _write_refusal(request.user, conversation, other)
+    context = {
+        **_message_context(conversation),
+        "chat_messages": shown,
+        "has_older": has_older,
+        "viewing_older": before is not None,
+        "others": others,
+        "other": other,
+        "is_direct": is_direct,
+        "last_read_id": last_read_id,
+        "write_refusal": refusal,
+        "blocked_by_me": blocked_by_me,
+        "form": form or MessageForm(),
+    }
+    return render(request, "messaging/conversation.html", context, status=status)
+
+
+@login_required
+def conversation(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _conversation_page(request, get_conversation_for_participant(request.user, pk))
+
+
+@login_required
+@require_POST
+def send(request: AuthedRequest, pk: int) -> HttpResponse:
+    item = get_conversation_for_participant(request.user, pk)
+    form = MessageForm(request.POST)
+    if form.is_valid():
+        try:
+            message, _created = conversations.send_message(
+                sender=request.user,
+                conversation=item,
+                body=form.cleaned_data["body"],
+                client_id=form.cleaned_data["client_id"],
+            )
+        except MessagingError as refused:
+            form.add_error(None, str(refused.message))
+        else:
+            return redirect(f"{item.get_absolute_url()}#message-{message.pk}")
+    return _conversation_page(request, item, form, status=400)
+
+
+@login_required
+@require_GET
+def history_json(request: AuthedRequest, pk: int) -> HttpResponse:
+    """What came after `after` (a reconnecting client resyncs), oldest first, at most 50."""
+    item = get_conversation_for_participant(request.user, pk)
+    after = _int_param(request.GET.get("after", "0"))
+    if after is None:
+        return JsonResponse({"error": "after must be a message id"}, status=400)
+    shown = conversations.history(conversation=item, after_id=after, limit=HISTORY_PAGE)
+    last_read_id = (
+        Participant.objects.filter(conversation=item, user=request.user)
+        .values_list("last_read_id", flat=True)
+        .first()
+    ) or 0
+    return JsonResponse(
+        {"messages": [events.message_payload(m) for m in shown], "last_read_id": last_read_id}
+    )
+
+
+@login_required
+@require_GET
+def fragments(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Messages rendered as on the page, for the live page: `?after=<id>` (new ones) or
+    `?id=<id>` (one that changed)."""
+    item = get_conversation_for_participant(request.user, pk)
+    one = _int_param(request.GET.get("id"))
+    if one is not None:
+        message = get_message_for_participant(request.user, one)
+        if message.conversation_id != item.pk:
+            raise Http404("No such message.")
+        shown = [message]
+    else:
+        after = _int_param(request.GET.get("after"))
+        if after is None:
+            return HttpResponse(status=400)
+        shown = conversations.history(conversation=item, after_id=after, limit=HISTORY_PAGE)
+    context = {**_message_context(item), "chat_messages": shown}
+    return render(request, "messaging/conversation.html#messages", context)
+
+
+def _message_in(user: Any, pk: int, message_pk: int) -> Message:
+    message = get_message_for_participant(user, message_pk)
+    if message.conversation_id != pk:
+        raise Http404("No such message.")
+    return message
+
+
+@login_required
+def edit(request: AuthedRequest, pk: int, message_pk: int) -> HttpResponse:
+    message = _message_in(request.user, pk, message_pk)
+    back = f"{message.conversation.get_absolute_url()}#message-{message.pk}"
+    try:
+        conversations.check_may_change(user=request.user, message=message)
+    except MessagingError as refused:
+        messages.error(request, str(refused.message))
+        return redirect(back)
+    form = EditMessageForm(request.POST or None, initial={"body": message.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            conversations.edit_message(
+                user=request.user, message=message, body=form.cleaned_data["body"]
+            )
+        except MessagingError as refused:
+            messages.error(request, str(refused.message))
+        return redirect(back)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "messaging/edit.html", {"form": form, "message": message}, status=status)
+
+
+@login_required
+@require_POST
+def delete(request: AuthedRequest, pk: int, message_pk: int) -> HttpResponse:
+    message = _message_in(request.user, pk, message_pk)
+    try:
+        conversations.delete_message(user=request.user, message=message)
+    except MessagingError as refused:
+        messages.error(request, str(refused.message))
+    else:
+        messages.success(request, _("Your message is deleted."))
+    return redirect(f"{message.conversation.get_absolute_url()}#message-{message.pk}")
+
+
+@login_required
+def start(request: AuthedRequest, user_id: int) -> HttpResponse:
+    """Start a conversation with someone about one concrete question."""
+    profile = get_profile_for_viewer(request.user, user_id)
+    person = profile.user
+    refusal = conversations.refusal(sender=request.user, recipient=person)
+    form = None
+    if refusal is None:
+        shared = conversations.shared_contexts(sender=request.user, recipient=person)
+        themes = [
+            (found.context, _theme_label(found, several=len(shared) > 1))
+            for found in shared
+            if found.may_start and found.theme
+        ]
+        form = StartConversationForm(request.POST or None, themes=themes)
+        if request.method == "POST" and form.is_valid():
+            try:
+                started = conversations.start_conversation(
+                    sender=request.user,
+                    recipient=person,
+                    subject=form.cleaned_data["subject"],
+                    body=form.cleaned_data["body"],
+                    client_id=form.cleaned_data["client_id"],
+                    theme_of=form.cleaned_data.get("theme_of", ""),
+                )
+            except MessagingError as refused:
+                form.add_error(None, str(refused.message))
+            else:
+                return redirect(started)
+    earlier = (
+        Conversation.objects.of_user(request.user)
+        .filter(kind=Conversation.Kind.DIRECT, participants__user=person)
+        .order_by("-created_at")[:5]
+    )
+    context = {"profile": profile, "person": person, "form": form, "refusal": refusal}
+    return render(request, "messaging/start.html", {**context, "earlier": earlier})
+
+
+def _theme_label(found: conversations.SharedContext, *, several: bool) -> str:
+    if several:
+        return _("“%(theme)s” (this week in %(pilot)s)") % {
+            "theme": found.theme,
+            "pilot": found.name,
+        }
+    return _("Yes: “%(theme)s”") % {"theme": found.theme}
+
+
+@login_required
+@require_POST
+def block(request: AuthedRequest, user_id: int) -> HttpResponse:
+    person = get_person_for_user(request.user, user_id)
+    try:
+        conversations.block(blocker=request.user, blocked=person)
+    except MessagingError as refused:
+        messages.error(request, str(refused.message))
+    else:
+        messages.success(
+            request,
+            _("You have blocked %(name)s. They cannot write to you any more.")
+            % {"name": person.display_name},
+        )
+    return redirect(_safe_next(request, reverse("messaging:conversations")))
+
+
+@login_required
+@require_POST
+def unblock(request: AuthedRequest, user_id: int) -> HttpResponse:
+    person = get_person_for_user(request.user, user_id)
+    conversations.unblock(blocker=request.user, blocked=person)
+    messages.success(request, _("You have unblocked %(name)s.") % {"name": person.display_name})
+    return redirect(_safe_next(request, reverse("messaging:conversations")))
+
+
+def _report_page(
+    request: AuthedRequest,
+    *,
+    person: Any,
+    message: Message | None,
+    context: str,
+    back: str,
+    conversation_id: int | None = None,
+) -> HttpResponse:
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        conversations.report(
+            reporter=request.user,
+            reported_user=person,
+            message=message,
+            reason=form.cleaned_data["reason"],
+            details=form.cleaned_data["details"],
+            context=context,
+        )
+        messages.success(
+            request, _("Thank you. The staff of your pilot will look into your report.")
+        )
+        return redirect(back)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "messaging/report.html",
+        {
+            "form": form,
+            "person": person,
+            "reported_message": message,
+            "back": back,
+            "conversation_id": conversation_id,
+        },
+        status=status,
+    )
+
+
+@login_required
+def report_message(request: AuthedRequest, pk: int, message_pk: int) -> HttpResponse:
+    message = _message_in(request.user, pk, message_pk)
+    if message.sender is None or message.sender_id == request.user.pk:
+        raise Http404("No such message.")
+    back = f"{message.conversation.get_absolute_url()}#message-{message.pk}"
+    return _report_page(
+        request,
+        person=message.sender,
+        message=message,
+        context=message.conversation.context,
+        back=back,
+    )
+
+
+@login_required
+def report_person(request: AuthedRequest, user_id: int) -> HttpResponse:
+    """Report someone; from a conversation (`conversation=<id>`) the report is filed under that
+    conversation's context, otherwise under the first thing the two share (a pilot)."""
+    person = get_person_for_user(request.user, user_id)
+    if person.pk == request.user.pk:
+        raise Http404("No such person.")
+    conversation_id = _int_param(
+        request.POST.get("conversation") or request.GET.get("conversation")
+    )
+    if conversation_id is not None:
+        context = get_conversation_for_participant(request.user, conversation_id).context
+    else:
+        shared = conversations.shared_contexts(sender=request.user, recipient=person)
+        context = shared[0].context if shared else ""
+    back = _safe_next(request, reverse("profiles:detail", args=[person.pk]))
+    return _report_page(
+        request,
+        person=person,
+        message=None,
+        context=context,
+        back=back,
+        conversation_id=conversation_id,
+    )

@@ -6,7 +6,9 @@ from typing import Any
 
 from django.http import Http404
 
+from messaging.models import Report
 from pilots.models import Announcement, Invitation, Material, Participation, Pilot, Role, Week
+from pilots.services import moderated_contexts
 
 
 def get_participation(user: Any, slug: str) -> Participation:
@@ -104,3 +106,15 @@ def get_invitation_for_staff(user: Any, slug: str, pk: int) -> Invitation:
         raise Http404("No such invitation.") from None
     invitation.pilot = pilot
     return invitation
+
+
+def get_report_for_staff(user: Any, slug: str, pk: int) -> Report:
+    """A report filed under the pilot (its conversations, its people), for the pilot's staff."""
+    pilot = get_pilot_for_staff(user, slug)
+    try:
+        report = Report.objects.select_related("reported_user", "message").get(
+            pk=pk, context__in=moderated_contexts(pilot)
+        )
+    except Report.DoesNotExist:
+        raise Http404("No such report.") from None
+    return report

@@ -22,7 +22,8 @@ class PilotsConfig(AppConfig):
 
         circles.register(members=members, managed=managed)
 
-        from messaging.conversations import register_start_rule
-        from pilots.services import conversation_refusal
+        from messaging.conversations import register_context_provider, register_start_rule
+        from pilots.services import conversation_contexts, conversation_refusal
 
         register_start_rule(conversation_refusal)
+        register_context_provider(conversation_contexts)

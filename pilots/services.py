@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from messaging import conversations
 from messaging import services as messaging
-from messaging.models import Kind
+from messaging.conversations import SharedContext
+from messaging.models import Kind, Report
 from pilots.models import (
     Announcement,
     Material,
@@ -239,15 +242,41 @@ def create_pilot(*, pilot: Pilot, creator: Any, logo: ContentFile | None = None)
     return pilot
 
 
+# Apps built on pilots (groups) act when a pilot closes or someone leaves it, e.g. to make
+# their conversations read-only. Imports point to pilots, not from it, so they register hooks
+# at start-up.
+CloseHook = Callable[..., object]
+_close_hooks: list[CloseHook] = []
+
+
+def register_close_hook(hook: CloseHook) -> None:
+    """`hook(pilot=...)` runs inside the transaction that closes (or archives) a pilot."""
+    if hook not in _close_hooks:
+        _close_hooks.append(hook)
+
+
+RemovalHook = Callable[..., object]
+_removal_hooks: list[RemovalHook] = []
+
+
+def register_removal_hook(hook: RemovalHook) -> None:
+    """`hook(pilot=..., user=...)` runs inside the transaction that takes someone out of a
+    pilot (remove_participant)."""
+    if hook not in _removal_hooks:
+        _removal_hooks.append(hook)
+
+
 @transaction.atomic
 def update_pilot(
     *, pilot: Pilot, logo: ContentFile | None = None, remove_logo: bool = False
 ) -> Pilot:
     """Save the edited pilot. New dates re-plan the weeks; a replaced or removed logo file is
-    deleted after commit."""
+    deleted after commit; closing the pilot runs the registered close hooks."""
     # The stored row, not `pilot` (which the form has already changed), says what changed.
     before = (
-        Pilot.objects.select_for_update().values("starts_on", "ends_on", "logo").get(pk=pilot.pk)
+        Pilot.objects.select_for_update()
+        .values("starts_on", "ends_on", "logo", "status")
+        .get(pk=pilot.pk)
     )
     if logo is not None:
         pilot.logo.save(logo.name or "logo.jpg", logo, save=False)
@@ -256,6 +285,10 @@ def update_pilot(
     pilot.save()
     if (before["starts_on"], before["ends_on"]) != (pilot.starts_on, pilot.ends_on):
         plan_weeks(pilot=pilot)
+    if pilot.is_closed and before["status"] not in (Pilot.Status.CLOSED, Pilot.Status.ARCHIVED):
+        conversations.lock_context(context=pilot_context(pilot))
+        for hook in _close_hooks:
+            hook(pilot=pilot)
     old_logo = before["logo"]
     if old_logo and old_logo != pilot.logo.name:
         storage = pilot.logo.storage
@@ -299,30 +332,127 @@ ALLOWED_PAIRS = {
 }
 
 
-def conversation_refusal(sender: Any, recipient: Any) -> Any:
-    """messaging's start rule: None if `sender` may start a conversation with `recipient`
-    through a pilot they share, else the reason (the most helpful one found)."""
+def pilot_context(pilot: Pilot) -> str:
+    """The label of the pilot's conversations and reports in messaging."""
+    return f"pilot:{pilot.pk}"
+
+
+def _shared_pilots(sender: Any, recipient: Any) -> Iterator[tuple[Pilot, Any]]:
+    """The open pilots `sender` shares with `recipient`, the latest first, each with the reason
+    `sender` may not start a conversation through it (None: they may)."""
     mine = {
         p.pilot_id: p
         for p in Participation.objects.filter(user=sender).select_related("pilot")
         if not p.pilot.is_closed
     }
-    theirs = Participation.objects.filter(user=recipient, pilot_id__in=mine).values_list(
-        "pilot_id", "role"
+    theirs = (
+        Participation.objects.filter(user=recipient, pilot_id__in=mine)
+        .order_by("-pilot__starts_on", "pilot_id")
+        .values_list("pilot_id", "role")
     )
-    reason: Any = _("You can write to people who take part in the same pilot as you.")
     for pilot_id, their_role in theirs:
         participation = mine[pilot_id]
-        if frozenset({participation.role, their_role}) not in ALLOWED_PAIRS:
-            reason = _("Mentors talk with actors in this pilot, not with each other.")
-            continue
         pilot = participation.pilot
-        if (
+        if frozenset({participation.role, their_role}) not in ALLOWED_PAIRS:
+            yield pilot, _("Mentors talk with actors in this pilot, not with each other.")
+        elif (
             participation.role == Role.ACTOR
             and pilot.requires_orientation
             and not orientation_done(pilot=pilot, user=sender)
         ):
-            reason = _("Finish the orientation of %(pilot)s first.") % {"pilot": pilot.name}
-            continue
-        return None
+            yield pilot, _("Finish the orientation of %(pilot)s first.") % {"pilot": pilot.name}
+        else:
+            yield pilot, None
+
+
+def conversation_refusal(sender: Any, recipient: Any) -> Any:
+    """messaging's start rule: None if `sender` may start a conversation with `recipient`
+    through a pilot they share, else the reason (the most helpful one found)."""
+    reason: Any = _("You can write to people who take part in the same pilot as you.")
+    for _pilot, refusal in _shared_pilots(sender, recipient):
+        if refusal is None:
+            return None
+        reason = refusal
     return reason
+
+
+def conversation_contexts(sender: Any, recipient: Any) -> list[SharedContext]:
+    """messaging's context provider: the open pilots the two share, each with this week's theme
+    if the pilot is running, and whether `sender` may start a conversation through it."""
+    shared = list(_shared_pilots(sender, recipient))
+    running = [pilot.pk for pilot, _refusal in shared if pilot.status == Pilot.Status.RUNNING]
+    themes: dict[int, str] = {}
+    if running:
+        today = timezone.localdate()
+        themes = dict(
+            Week.objects.filter(pilot_id__in=running, starts_on__lte=today, ends_on__gte=today)
+            .exclude(theme="")
+            .values_list("pilot_id", "theme")
+        )
+    return [
+        SharedContext(
+            context=pilot_context(pilot),
+            name=pilot.name,
+            theme=themes.get(pilot.pk, ""),
+            may_start=refusal is None,
+        )
+        for pilot, refusal in shared
+    ]
+
+
+# Moderation ----------------------------------------------------------------------------------
+
+# Apps built on pilots file their own conversations under their own contexts (groups: a loop's
+# "group:<id>"); they say which belong to a pilot, so that its staff see those reports too.
+ModerationContexts = Callable[[Pilot], Iterable[str]]
+_moderation_contexts: list[ModerationContexts] = []
+
+
+def register_moderation_contexts(hook: ModerationContexts) -> None:
+    """`hook(pilot)` returns the contexts of conversations that belong to the pilot."""
+    if hook not in _moderation_contexts:
+        _moderation_contexts.append(hook)
+
+
+def moderated_contexts(pilot: Pilot) -> list[str]:
+    """The contexts of the reports the pilot's staff moderate."""
+    return [
+        pilot_context(pilot),
+        *(found for hook in _moderation_contexts for found in hook(pilot)),
+    ]
+
+
+def warn(*, pilot: Pilot, report: Report) -> bool:
+    """Close the report and tell the reported person, in the app (and by e-mail as they chose),
+    that the pilot's staff have looked into a report about them. False if it was closed."""
+    with transaction.atomic():
+        if not conversations.resolve_report(report=report, outcome=Report.Outcome.WARNED):
+            return False
+        messaging.broadcast(
+            kind=Kind.ANNOUNCEMENT,
+            source=f"warning:{report.pk}",
+            subject=str(_("A note from the staff of %(pilot)s") % {"pilot": pilot.name}),
+            body=str(
+                _(
+                    "Someone in %(pilot)s reported your behaviour (%(reason)s), and the staff "
+                    "have looked into it. Please keep every conversation respectful and follow "
+                    "the pilot's guidelines. If you think this is a mistake, contact the staff."
+                )
+                % {"pilot": pilot.name, "reason": report.get_reason_display()}
+            ),
+            url=pilot.get_absolute_url(),
+            recipient_ids=[report.reported_user_id],
+        )
+    return True
+
+
+@transaction.atomic
+def remove_participant(*, pilot: Pilot, user: Any, report: Report | None = None) -> None:
+    """Take `user` out of the pilot: the pilot disappears for them, and their direct
+    conversations in it become read-only and leave their open sockets. Closes `report`."""
+    Participation.objects.filter(pilot=pilot, user=user).delete()
+    conversations.leave_context(user=user, context=pilot_context(pilot))
+    for hook in _removal_hooks:
+        hook(pilot=pilot, user=user)
+    if report is not None:
+        conversations.resolve_report(report=report, outcome=Report.Outcome.REMOVED)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pilots import invitation_views, staff_views, views
+from pilots import invitation_views, moderation_views, staff_views, views
 
 app_name = "pilots"
 
@@ -43,4 +43,18 @@ urlpatterns = [
     ),
     path("<slug:slug>/staff/invitations/<int:pk>/resend/", invitation_views.resend, name="resend"),
     path("<slug:slug>/staff/invitations/<int:pk>/revoke/", invitation_views.revoke, name="revoke"),
+    # Moderation (pilots/moderation_views.py)
+    path("<slug:slug>/staff/moderation/", moderation_views.moderation, name="moderation"),
+    path("<slug:slug>/staff/moderation/<int:pk>/hide/", moderation_views.hide, name="hide_message"),
+    path(
+        "<slug:slug>/staff/moderation/<int:pk>/dismiss/",
+        moderation_views.dismiss,
+        name="dismiss_report",
+    ),
+    path("<slug:slug>/staff/moderation/<int:pk>/warn/", moderation_views.warn, name="warn"),
+    path(
+        "<slug:slug>/staff/moderation/<int:pk>/remove/",
+        moderation_views.remove,
+        name="remove_participant",
+    ),
 ]

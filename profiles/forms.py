@@ -1,9 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Cast
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -12,6 +15,9 @@ from mentoring.validators import validate_clean_text
 from mentoring.widgets import LeanSelect
 from profiles.avatars import AvatarError, process_avatar
 from profiles.models import Competence, Language, Organisation, Profile, ProfileCompetence
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Django 6.1 labels an empty choice "- Select an option -" but ships no Finnish for it yet.
 # Naming the string here puts it in our catalogue, whose translation Django's lazy label uses.
@@ -142,6 +148,58 @@ class AvatarForm(forms.Form):
             raise forms.ValidationError(str(error.message), code=error.code) from error
 
 
+@dataclass(frozen=True)
+class FilterOptions:
+    """The directory's choice lists, as (id, value in the URL, label) in the order shown."""
+
+    competences: list[tuple[int, str, str]]
+    organisations: list[tuple[int, str, str]]
+    languages: list[tuple[int, str, str]]
+
+    @classmethod
+    def load(cls) -> FilterOptions:
+        """All three lists in one query, labelled in the active language."""
+        name = Competence.name_field()
+
+        def part(model: Any, number: int, key: Any, label: str, sort: str) -> Any:
+            return (
+                model.objects.order_by()
+                .annotate(list=Value(number), key=key, label=F(label), sort=F(sort))
+                .values_list("list", "pk", "key", "label", "sort")
+            )
+
+        rows = (
+            part(Competence, 0, Cast("pk", CharField()), name, "name_en")
+            .union(
+                part(Organisation, 1, F("slug"), "name", "name"),
+                part(Language, 2, F("code"), name, "name_en"),
+                all=True,
+            )
+            .order_by("list", "sort")
+        )
+        lists: tuple[list[tuple[int, str, str]], ...] = ([], [], [])
+        for number, pk, key, label, _sort in rows:
+            lists[number].append((pk, key, label))
+        return cls(*lists)
+
+
+class OptionField(forms.TypedChoiceField):
+    """One of the directory's lists; cleans to the chosen row's id (None when empty)."""
+
+    default_error_messages = {
+        # A ModelChoiceField's words, as these lists had: the value is not worth repeating.
+        "invalid_choice": forms.ModelChoiceField.default_error_messages["invalid_choice"],
+    }
+
+    def __init__(self, *, empty_label: StrOrPromise, **kwargs: Any) -> None:
+        super().__init__(required=False, empty_value=None, widget=LeanSelect, **kwargs)
+        self.empty_label = empty_label
+
+    def set_options(self, options: list[tuple[int, str, str]]) -> None:
+        self.choices = [("", self.empty_label), *((key, label) for _pk, key, label in options)]
+        self.coerce = {key: pk for pk, key, _label in options}.__getitem__
+
+
 class DirectoryFilterForm(forms.Form):
     q = forms.CharField(
         label=_("Search"),
@@ -156,37 +214,23 @@ class DirectoryFilterForm(forms.Form):
         choices=[("", _("Everyone")), *Profile.Kind.choices],
         widget=LeanSelect,
     )
-    competence = CompetenceChoiceField(
-        label=_("Competence"),
-        required=False,
-        queryset=Competence.objects.order_by("name_en"),
-        empty_label=_("Any competence"),
-        widget=LeanSelect,
-    )
+    competence = OptionField(label=_("Competence"), empty_label=_("Any competence"))
     direction = forms.ChoiceField(
         label=_("Direction"),
         required=False,
         choices=[("", _("Either")), *ProfileCompetence.Direction.choices],
         widget=LeanSelect,
     )
-    organisation = forms.ModelChoiceField(
-        label=_("Organisation"),
-        required=False,
-        queryset=Organisation.objects.order_by("name"),
-        empty_label=_("Any organisation"),
-        to_field_name="slug",
-        widget=LeanSelect,
-    )
-    language = forms.ModelChoiceField(
-        label=_("Language"),
-        required=False,
-        queryset=Language.objects.order_by("name_en"),
-        empty_label=_("Any language"),
-        to_field_name="code",
-        widget=LeanSelect,
-    )
+    organisation = OptionField(label=_("Organisation"), empty_label=_("Any organisation"))
+    language = OptionField(label=_("Language"), empty_label=_("Any language"))
     available = forms.BooleanField(label=_("Open to new conversations now"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["language"].label_from_instance = lambda obj: obj.name  # type: ignore[attr-defined]
+        options = FilterOptions.load()
+        for name, rows in (
+            ("competence", options.competences),
+            ("organisation", options.organisations),
+            ("language", options.languages),
+        ):
+            cast(OptionField, self.fields[name]).set_options(rows)

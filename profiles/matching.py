@@ -17,6 +17,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from profiles.cards import Card
 from profiles.models import Competence, Language, Profile, ProfileCompetence
 
 
@@ -25,6 +26,10 @@ class Suggestion:
     profile: Profile
     competences: list[Competence]
     languages: list[Language]
+
+    @property
+    def card(self) -> Card:
+        return Card.from_profile(self.profile)
 
     @property
     def is_peer(self) -> bool:
@@ -52,7 +57,11 @@ def join_words(words: list[str]) -> str:
     return str(format_lazy("{} {} {}", ", ".join(words[:-1]), _("and"), words[-1]))
 
 
-def suggest_matches(*, profile: Profile, viewer: Any, limit: int = 6) -> list[Suggestion]:
+def suggest_matches(
+    *, profile: Profile, viewer: Any, limit: int = 6, among: Any = None
+) -> list[Suggestion]:
+    """The best `limit` matches for `profile` that `viewer` may see; `among` (a query of
+    profiles or their ids), if given, limits the candidates further (e.g. a pilot's mentors)."""
     wants = set(
         profile.competence_links.filter(direction=ProfileCompetence.Direction.LEARN).values_list(
             "competence_id", flat=True
@@ -67,6 +76,8 @@ def suggest_matches(*, profile: Profile, viewer: Any, limit: int = 6) -> list[Su
         .exclude(pk=profile.pk)
         .filter(Q(kind=Profile.Kind.STUDENT) | Q(is_available=True))
     )
+    if among is not None:
+        candidates = candidates.filter(pk__in=among)
     shared_languages = (
         Profile.languages.through.objects.filter(
             profile_id=OuterRef("profile_id"), language_id__in=my_languages

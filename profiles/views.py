@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from profiles.access import get_profile_for_viewer
+from profiles.cards import Card, load_cards, render_cards
 from profiles.forms import AvatarForm, CompetenceFormSet, DirectoryFilterForm, ProfileForm
 from profiles.matching import suggest_matches
 from profiles.models import Organisation, Profile, ProfileQuerySet
@@ -81,7 +83,8 @@ def avatar(request: HttpRequest) -> HttpResponse:
 @login_required
 def directory(request: HttpRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET or None)
-    profiles = Profile.objects.visible_to(request.user)
+    visible = Profile.objects.visible_to(request.user)
+    profiles = visible
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
@@ -96,40 +99,51 @@ def directory(request: HttpRequest) -> HttpResponse:
             profiles = profiles.filter(languages=data["language"])
         if data["available"]:
             profiles = profiles.filter(is_available=True)
-    page = _directory_page(profiles, request.GET.get("page"))
+    page = _directory_page(profiles, request.GET.get("page"), visible=visible)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "profiles/directory.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "cards": render_cards(page.object_list),
+            "query": query.urlencode(),
+        },
     )
 
 
-def _directory_page(profiles: ProfileQuerySet, number: str | None) -> Page[Profile]:
+def _directory_page(
+    profiles: ProfileQuerySet, number: str | None, *, visible: ProfileQuerySet
+) -> Page[Card]:
     """One page of cards, by Paginator.get_page()'s rules for odd page numbers.
 
-    The page's keys and the total come from one query (a window count over the sorted keys),
-    then only the page's own profiles are loaded: a count followed by a sort of whole rows
-    filters every profile twice (W4 in benchmarks/ measures it with 10,000 profiles).
+    The page's keys and the total come from one query (a window count over the sorted keys):
+    a count followed by a sort of whole rows filters every profile twice (W4 in benchmarks/
+    measures it with 10,000 profiles). The cards come from a second one, among the `visible`
+    profiles: one hidden in between is left out.
     """
     ordered = profiles.order_by("user__display_name", "pk")
-    paginator = Paginator(ordered.for_cards(), settings.DIRECTORY_PAGE_SIZE)
+    keys_only = ordered.values_list("pk", flat=True)
+    paginator: Paginator[Any] = Paginator(keys_only, settings.DIRECTORY_PAGE_SIZE)
     try:
         wanted = int(number or 1)
     except ValueError:
         wanted = 1
-    if not 1 <= wanted <= sys.maxsize // paginator.per_page:  # past any OFFSET the DB takes
-        return paginator.get_page(number)
-    bottom = (wanted - 1) * paginator.per_page
-    keys_and_total = ordered.annotate(total=Window(Count("pk"))).values_list("pk", "total")
-    rows = list(keys_and_total[bottom : bottom + paginator.per_page])
-    if not rows:  # no one matches, or past the last page
-        return paginator.get_page(number)
-    paginator.count = rows[0][1]  # type: ignore[misc]  # a cached_property: no count query
-    page = paginator.page(wanted)
-    page.object_list = ordered.for_cards().filter(pk__in=[pk for pk, _total in rows])
-    return page
+    if 1 <= wanted <= sys.maxsize // paginator.per_page:  # else past any OFFSET the DB takes
+        bottom = (wanted - 1) * paginator.per_page
+        keys_and_total = ordered.annotate(total=Window(Count("pk"))).values_list("pk", "total")
+        rows = list(keys_and_total[bottom : bottom + paginator.per_page])
+    else:
+        rows = []
+    if rows:
+        paginator.count = rows[0][1]  # type: ignore[misc]  # a cached_property: no count query
+        keys = paginator.page(wanted)
+        keys.object_list = [pk for pk, _total in rows]
+    else:  # no one matches, or past the last page
+        keys = paginator.get_page(number)
+    return Page(load_cards(visible, list(keys)), keys.number, paginator)
 
 
 @login_required
@@ -141,10 +155,11 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def organisation(request: HttpRequest, slug: str) -> HttpResponse:
     org = get_object_or_404(Organisation, slug=slug)
-    people = (
-        Profile.objects.visible_to(request.user)
-        .filter(organisation=org)
-        .for_listing()
-        .order_by("user__display_name", "pk")
+    visible = Profile.objects.visible_to(request.user)
+    people = visible.filter(organisation=org).order_by("user__display_name", "pk")
+    cards = load_cards(visible, list(people.values_list("pk", flat=True)))
+    return render(
+        request,
+        "profiles/organisation.html",
+        {"organisation": org, "cards": render_cards(cards)},
     )
-    return render(request, "profiles/organisation.html", {"organisation": org, "people": people})

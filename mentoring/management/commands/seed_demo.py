@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from groups import demo as groups_demo
 from pilots import demo as pilots_demo
 from profiles import demo as profiles_demo
 
@@ -17,6 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         created = profiles_demo.seed()
         pilot = pilots_demo.seed()
+        groups_demo.seed(pilot)
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready ({created} new accounts; pilot “{pilot.name}”).")
         )

@@ -1,0 +1,88 @@
+"""Loops inside the running pilot of tests/pilots/conftest.py (alice an actor, mentor_maria a
+mentor, staff_sam its staff), plus more people on demand.
+
+`actor(...)` and `mentor(...)` make someone and add them to `pilot` in that role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from groups import services
+from groups.models import Group
+from pilots import services as pilot_services
+from pilots.models import Pilot, Role
+from profiles.models import Profile, User
+from tests.pilots import conftest as pilots_fixtures
+
+# The pilots' fixtures, shared with these tests.
+host = pilots_fixtures.host
+make_pilot = pilots_fixtures.make_pilot
+pilot = pilots_fixtures.pilot
+other_pilot = pilots_fixtures.other_pilot
+other_staff = pilots_fixtures.other_staff
+
+
+@pytest.fixture
+def actor(pilot: Pilot, make_user: Callable[..., User]) -> Callable[..., User]:
+    def make(name: str | None = None, **fields: Any) -> User:
+        user = make_user(name, **fields)
+        pilot_services.add_participant(pilot=pilot, user=user, role=Role.ACTOR)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def mentor(pilot: Pilot, make_user: Callable[..., User]) -> Callable[..., User]:
+    def make(name: str | None = None, **fields: Any) -> User:
+        fields.setdefault("kind", Profile.Kind.PROFESSIONAL)
+        user = make_user(name, **fields)
+        pilot_services.add_participant(pilot=pilot, user=user, role=Role.MENTOR)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def bob(actor: Callable[..., User]) -> User:
+    """A second actor of `pilot`."""
+    return actor("Bob Actor", email="bob@example.com")
+
+
+@pytest.fixture
+def pair(pilot: Pilot, alice: User, mentor_maria: User, staff_sam: User) -> Group:
+    """maria mentors alice (individual mode)."""
+    return services.form_pair(
+        pilot=pilot,
+        mentor=mentor_maria,
+        mentee=alice,
+        mode=Group.Mode.INDIVIDUAL,
+        created_by=staff_sam,
+    )
+
+
+@pytest.fixture
+def it_field(pilot: Pilot, mentor_maria: User, staff_sam: User) -> Group:
+    """An open discussion group with maria in it."""
+    return services.create_group(
+        pilot=pilot,
+        kind=Group.Kind.DISCUSSION,
+        name="IT field",
+        description="Jobs, trends and the region's companies.",
+        is_open=True,
+        created_by=staff_sam,
+        member_ids=[mentor_maria.pk],
+    )
+
+
+def participant_ids(group: Group) -> set[int]:
+    """Who may read and write the loop's conversation now."""
+    return set(
+        group.conversation.participants.filter(left_at__isnull=True).values_list(
+            "user_id", flat=True
+        )
+    )
