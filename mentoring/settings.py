@@ -175,6 +175,10 @@ DIGEST_HOUR = 7
 MESSAGE_RATE_LIMIT = env.int("MESSAGE_RATE_LIMIT", default=20)
 MESSAGE_RATE_WINDOW = 10
 MESSAGE_EDIT_WINDOW = 15 * 60
+# "New messages" e-mails (no content, names and subjects only): sent once the oldest unread
+# message is MESSAGE_EMAIL_DELAY seconds old, at most one per user per MESSAGE_EMAIL_INTERVAL.
+MESSAGE_EMAIL_DELAY = 10 * 60
+MESSAGE_EMAIL_INTERVAL = 60 * 60
 # Links in messages (the urlize filter) without a scheme are https://, as Django 7 will do.
 URLIZE_ASSUME_HTTPS = True
 # Open WebSockets (browser tabs) per user; one more is refused with close code 4429.

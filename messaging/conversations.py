@@ -9,6 +9,7 @@ Live events go out only after the database commit (messaging/events.py).
 from __future__ import annotations
 
 import datetime
+import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -23,7 +24,17 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from messaging import events
-from messaging.models import Block, Conversation, Message, Participant, Report
+from messaging.models import (
+    Block,
+    Conversation,
+    Kind,
+    Message,
+    Notification,
+    Participant,
+    Report,
+)
+
+logger = logging.getLogger(__name__)
 
 
 class MessagingError(Exception):
@@ -223,12 +234,16 @@ def _check_rate(user: Any) -> None:
     """A fixed window per user in the shared cache: at most N messages per window."""
     window = settings.MESSAGE_RATE_WINDOW
     key = f"msg-rate:{user.pk}:{int(timezone.now().timestamp() // window)}"
-    cache.add(key, 0, timeout=window * 2)
     try:
-        count = cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=window * 2)
-        count = 1
+        cache.add(key, 0, timeout=window * 2)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # evicted between add and incr
+            cache.set(key, 1, timeout=window * 2)
+            count = 1
+    except Exception:  # the cache (Redis) is down: store the message, don't count it
+        logger.warning("Message rate limit not checked: cache unavailable", exc_info=True)
+        return
     if count > settings.MESSAGE_RATE_LIMIT:
         raise RateLimited(_("You are sending messages too fast. Wait a moment and try again."))
 
@@ -277,11 +292,71 @@ def send_message(
             Participant.objects.filter(conversation=conversation, user=sender).update(
                 last_read_id=message.pk
             )
+            _notify_offline(conversation, sender)
             events.message_created(message)
     except IntegrityError:
         # The same client id raced in from another socket or tab: the first one won.
         return Message.objects.get(sender=sender, client_id=client_id), False
     return message, True
+
+
+def online_user_ids(user_ids: Iterable[int]) -> set[int]:
+    """Those of `user_ids` with an open socket now: each socket holds a slot in the shared
+    cache (consumers._slot_key, kept alive by its heartbeat). One cache round trip."""
+    ids = list(user_ids)
+    keys = {
+        f"ws-slot:{uid}:{number}": uid
+        for uid in ids
+        for number in range(settings.MAX_SOCKETS_PER_USER)
+    }
+    if not keys:
+        return set()
+    try:
+        found = cache.get_many(list(keys))
+    except Exception:  # the cache (Redis) is down: nobody counts as online, so they are told
+        logging.getLogger(__name__).warning("Online check failed: cache unavailable", exc_info=True)
+        return set()
+    return {keys[key] for key in found}
+
+
+def notification_source(conversation_id: int) -> str:
+    """The source of a user's one "new messages" notification about a conversation."""
+    return f"conversation:{conversation_id}"
+
+
+def _notify_offline(conversation: Conversation, sender: Any) -> None:
+    """Participants without an open socket get one in-app notification per conversation: a
+    new message updates the unread one (or brings back a read one) instead of adding rows.
+    Online participants get nothing more, their socket shows the message. No message text."""
+    others = list(
+        Participant.objects.filter(conversation=conversation, left_at__isnull=True)
+        .exclude(user=sender)
+        .values_list("user_id", flat=True)
+    )
+    offline = sorted(set(others) - online_user_ids(others))
+    if not offline:
+        return
+    if conversation.kind == Conversation.Kind.GROUP:
+        subject = _("New messages in %(conversation)s") % {"conversation": conversation}
+    else:
+        subject = _("New message from %(name)s") % {"name": sender.display_name}
+    now = timezone.now()
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                user_id=uid,
+                kind=Kind.MESSAGE,
+                source=notification_source(conversation.pk),
+                subject=str(subject)[:200],
+                url=conversation.get_absolute_url(),
+                created_at=now,
+            )
+            for uid in offline
+        ],
+        update_conflicts=True,
+        unique_fields=["user", "source"],
+        update_fields=["subject", "url", "created_at", "read_at"],
+    )
 
 
 def _own_recent_message(user: Any, message: Message) -> None:
@@ -327,6 +402,10 @@ def mark_read(*, user: Any, conversation: Conversation, up_to_id: int | None = N
     ).update(last_read_id=target)
     if updated:
         events.read(user_id=user.pk, conversation_id=conversation.pk, last_read_id=target)
+    if updated and target >= latest:  # the notification came with a message after the marker
+        Notification.objects.filter(
+            user=user, source=notification_source(conversation.pk), read_at__isnull=True
+        ).update(read_at=timezone.now())
     return target
 
 

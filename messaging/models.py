@@ -28,6 +28,7 @@ class Kind(models.TextChoices):
     ANNOUNCEMENT = "announcement", _("Announcements from project staff")
     WEEK = "week", _("The weekly theme")
     INVITATION = "invitation", _("Invitations")
+    MESSAGE = "message", _("New messages in conversations")
 
 
 class Broadcast(models.Model):
@@ -231,6 +232,8 @@ class Participant(models.Model):
     joined_at = models.DateTimeField(_("joined"), default=timezone.now)
     left_at = models.DateTimeField(_("left"), null=True, blank=True)
     last_read_id = models.BigIntegerField(_("last message read"), default=0)
+    # Messages up to this id have been in a "new messages" e-mail (services.send_message_emails).
+    emailed_up_to_id = models.BigIntegerField(_("last message e-mailed about"), default=0)
 
     class Meta:
         verbose_name = _("participant")

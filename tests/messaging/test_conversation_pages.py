@@ -518,7 +518,8 @@ def test_list_and_conversation_query_counts_do_not_grow(
         many(actor, talk(actor, mentor_maria, f"Q{n}"), 1)
     large_list = count_queries(client, reverse("messaging:conversations"))
 
-    assert small_page == large_page <= 10
+    # 11: reading the page also marks the conversation's "new messages" notification read.
+    assert small_page == large_page <= 11
     assert small_list == large_list <= 7
 
 

@@ -211,11 +211,18 @@ def test_settings_page_saves_a_choice_per_kind(
     # E-mail right away until the user chooses otherwise.
     assert checked(page.content) == {kind: "now" for kind in Kind.values}
 
-    response = client.post(url, {"announcement": "off", "week": "digest", "invitation": "now"})
+    response = client.post(
+        url, {"announcement": "off", "week": "digest", "invitation": "now", "message": "digest"}
+    )
 
     assert response.status_code == 302
     chosen = dict(NotificationSetting.objects.filter(user=alice).values_list("kind", "email"))
-    assert chosen == {"announcement": "off", "week": "digest", "invitation": "now"}
+    assert chosen == {
+        "announcement": "off",
+        "week": "digest",
+        "invitation": "now",
+        "message": "digest",
+    }
     assert checked(client.get(url).content) == chosen
 
 
@@ -235,11 +242,12 @@ def test_chosen_settings_decide_which_email_rows_a_broadcast_queues(
     alice: User, mentor_maria: User, staff_sam: User, client_for: Callable[[User], Client]
 ) -> None:
     client_for(alice).post(
-        reverse("messaging:settings"), {"announcement": "off", "week": "now", "invitation": "now"}
+        reverse("messaging:settings"),
+        {"announcement": "off", "week": "now", "invitation": "now", "message": "now"},
     )
     client_for(mentor_maria).post(
         reverse("messaging:settings"),
-        {"announcement": "digest", "week": "now", "invitation": "now"},
+        {"announcement": "digest", "week": "now", "invitation": "now", "message": "now"},
     )
 
     item = messaging.broadcast(

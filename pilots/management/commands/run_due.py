@@ -37,7 +37,8 @@ class Command(BaseCommand):
                 if options["verbosity"] > 1 or any(vars(report).values()):
                     self.stdout.write(
                         f"weeks {report.weeks}, announcements {report.announcements}, "
-                        f"requeued {report.requeued}, digests {report.digests}"
+                        f"requeued {report.requeued}, digests {report.digests}, "
+                        f"message e-mails {report.message_emails}, nudges {report.nudges}"
                     )
             if not every:
                 return
