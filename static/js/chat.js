@@ -178,29 +178,62 @@
     return badge;
   }
 
+  // A new message or a conversation the list does not show yet: load the list again and
+  // put the server's rows in place of these (parsed as a separate document, like messages).
+  function reloadList() {
+    queue = queue.then(function () {
+      return fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error("list " + response.status);
+          }
+          return response.text();
+        })
+        .then(function (html) {
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var fresh = doc.querySelector("[data-chat-list]");
+          if (fresh) {
+            list.replaceChildren.apply(list, Array.prototype.map.call(fresh.childNodes, function (node) {
+              return document.importNode(node, true);
+            }));
+          }
+          var total = doc.querySelector("[data-unread-total] [data-count]");
+          setBadge(navBadge(), total ? Number(total.textContent) || 0 : 0);
+        });
+    }).catch(function () {});
+  }
+
   function showUnread(counts, total) {
     setBadge(navBadge(), total);
     if (!list) {
       return;
     }
+    var shown = {};
     list.querySelectorAll("[data-conversation]").forEach(function (row) {
+      shown[row.dataset.conversation] = true;
       var n = counts[row.dataset.conversation] || 0;
       setBadge(row.querySelector("[data-unread]"), n);
       row.classList.toggle("conversation-unread", n > 0);
     });
+    var missing = Object.keys(counts).some(function (id) {
+      return counts[id] > 0 && !shown[id];
+    });
+    if (missing) {
+      reloadList();
+    }
   }
 
   function bumpUnread(message) {
+    if (list) {
+      // The server's list is exact; counting here could count a message twice when it comes
+      // right after the "unread" snapshot that already has it (a new conversation).
+      reloadList();
+      return;
+    }
     var badge = navBadge();
     if (badge) {
       var total = Number(badge.querySelector("[data-count]").textContent) || 0;
       setBadge(badge, total + 1);
-    }
-    var row = list && list.querySelector('[data-conversation="' + Number(message.conversation) + '"]');
-    if (row) {
-      var rowBadge = row.querySelector("[data-unread]");
-      setBadge(rowBadge, (Number(rowBadge.querySelector("[data-count]").textContent) || 0) + 1);
-      row.classList.add("conversation-unread");
     }
   }
 

@@ -1,0 +1,176 @@
+"""A live conversation between an actor and a mentor, in Chromium against the real ASGI server.
+
+The actor and the mentor share a running pilot with a theme this week. The mentor keeps the
+conversation list open; the actor starts a conversation about this week's theme from the
+mentor's profile. The mentor sees it arrive without reloading, with its unread badge, opens it
+and answers; the actor sees the answer arrive in the open conversation. A third browser without
+JavaScript sends a message with the plain form and the mentor gets it live. Every page passes
+axe-core with no serious or critical violation.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import BrowserContext, Locator, Page, expect
+
+from messaging.models import Conversation, Message
+from pilots import services
+from pilots.models import Pilot, Role, Week
+from profiles.models import Organisation, Profile, User
+from tests.conftest import PASSWORD
+from tests.e2e.conftest import assert_accessible
+from tests.e2e.test_pilot_journey import server_hashers  # noqa: F401 - a fixture
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WAIT_MS = 15_000
+
+THEME = "Finding your first job in IT"
+QUESTION = "How did you find your first job in IT?"
+FIRST = "Hi Maria! I am a second-year ICT student. How did you get your first job?"
+ANSWER = "Through a summer internship. Ask your teachers which companies take interns."
+NO_JS = "Thank you! I will ask about internships tomorrow."
+
+
+def sign_in(context: BrowserContext, url: str, email: str) -> Page:
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(url)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    return page
+
+
+def conversations_link(page: Page) -> Locator:
+    return page.get_by_role("navigation", name="Main").get_by_role("link", name="Conversations")
+
+
+def test_actor_and_mentor_talk_live_and_without_javascript(
+    new_context: Callable[..., BrowserContext],
+    live_site: Callable[[str], str],
+    make_user: Callable[..., User],
+    server_hashers: None,  # noqa: F811 - the imported fixture, requested
+) -> None:
+    expect.set_options(timeout=WAIT_MS)
+    host = Organisation.objects.create(
+        name="Demo University", slug="demo-university", kind=Organisation.Kind.UNIVERSITY
+    )
+    starts_on = timezone.localdate() - datetime.timedelta(days=3)
+    pilot = Pilot.objects.create(
+        host=host,
+        name="Spring speed mentoring",
+        slug="spring-speed",
+        starts_on=starts_on,
+        ends_on=starts_on + datetime.timedelta(weeks=5, days=-1),
+        status=Pilot.Status.RUNNING,
+    )
+    services.plan_weeks(pilot=pilot)
+    today = timezone.localdate()
+    assert Week.objects.filter(pilot=pilot, starts_on__lte=today, ends_on__gte=today).update(
+        theme=THEME
+    )
+    actor = make_user("Aino Actor", email="aino@example.fi")
+    mentor = make_user("Maria Mentor", email="maria@example.com", kind=Profile.Kind.PROFESSIONAL)
+    services.add_participant(pilot=pilot, user=actor, role=Role.ACTOR, earns_credits=True)
+    services.add_participant(pilot=pilot, user=mentor, role=Role.MENTOR)
+    login_url = live_site("/accounts/login/")
+
+    # --- The mentor signs in and keeps the conversation list open ----------------------------
+    mentor_page = sign_in(new_context(), login_url, mentor.email)
+    mentor_page.goto(live_site("/conversations/"))
+    expect(mentor_page.get_by_role("heading", level=1)).to_have_text("Conversations")
+    expect(mentor_page.get_by_text("No conversations yet.")).to_be_visible()
+    assert_accessible(mentor_page)
+
+    # --- The actor starts a conversation about this week's theme -----------------------------
+    actor_page = sign_in(new_context(), login_url, actor.email)
+    actor_page.goto(live_site(f"/people/{mentor.pk}/"))
+    actor_page.get_by_role("button", name="Start a conversation").click()  # a link as a button
+    expect(actor_page).to_have_url(re.compile(rf"/people/{mentor.pk}/talk/$"))
+    expect(actor_page.get_by_role("heading", level=1)).to_have_text(
+        "Start a conversation with Maria Mentor"
+    )
+    assert_accessible(actor_page)
+    actor_page.get_by_label("Your question").fill(QUESTION)
+    themes = actor_page.get_by_role("group", name="About this week's theme?")
+    themes.get_by_role("radio", name=re.compile(re.escape(THEME))).check()
+    actor_page.get_by_label("Your first message").fill(FIRST)
+    actor_page.get_by_role("button", name="Start the conversation").click()
+
+    expect(actor_page).to_have_url(re.compile(r"/conversations/\d+/$"))
+    conversation = Conversation.objects.get(subject=QUESTION)
+    assert conversation.tag == THEME
+    expect(actor_page.get_by_role("heading", level=1)).to_have_text(QUESTION)
+    expect(actor_page.get_by_text(f"Theme: {THEME}")).to_be_visible()
+    actor_messages = actor_page.locator("#messages > li")
+    expect(actor_messages).to_have_count(1)
+    expect(actor_messages.first).to_contain_text(FIRST)
+    assert_accessible(actor_page)
+
+    # --- The mentor sees it arrive live, unread, and opens it --------------------------------
+    row = mentor_page.locator(f'[data-conversation="{conversation.pk}"]')
+    expect(row).to_be_visible()
+    expect(row.get_by_role("link", name=QUESTION)).to_be_visible()
+    expect(row.locator("[data-unread]")).to_have_text("1 unread")
+    expect(row).to_have_class(re.compile(r"\bconversation-unread\b"))
+    expect(row).to_contain_text("With Aino Actor")
+    expect(row).to_contain_text(THEME)
+    expect(conversations_link(mentor_page)).to_contain_text("1 unread")
+    assert mentor_page.url == live_site("/conversations/"), "the list was reloaded"
+    assert_accessible(mentor_page)
+
+    row.get_by_role("link", name=QUESTION).click()
+    expect(mentor_page).to_have_url(live_site(conversation.get_absolute_url()))
+    mentor_messages = mentor_page.locator("#messages > li")
+    expect(mentor_messages).to_have_count(1)
+    expect(mentor_messages.first).to_contain_text(FIRST)
+    expect(mentor_messages.first.get_by_text("New", exact=True)).to_be_visible()
+    assert_accessible(mentor_page)
+
+    # --- The mentor types and answers; the actor sees both live -----------------------------
+    actor_url = actor_page.url
+    mentor_page.get_by_role("textbox", name="Your message:").press_sequentially("Through", delay=20)
+    expect(actor_page.locator("#typing")).to_have_text("Maria Mentor is typing…")
+    mentor_page.get_by_role("textbox", name="Your message:").fill(ANSWER)
+    mentor_page.get_by_role("button", name="Send").click()
+    expect(mentor_messages).to_have_count(2)
+    expect(mentor_messages.last).to_contain_text(ANSWER)
+    expect(mentor_page.get_by_role("textbox", name="Your message:")).to_have_value("")
+
+    expect(actor_messages).to_have_count(2)
+    expect(actor_messages.last).to_contain_text(ANSWER)
+    expect(actor_messages.last).to_contain_text("Maria Mentor")
+    assert actor_page.url == actor_url, "the conversation was reloaded"
+    assert_accessible(actor_page)
+    assert Message.objects.filter(conversation=conversation).count() == 2
+
+    # --- Without JavaScript: the actor answers with the plain form ---------------------------
+    plain_page = sign_in(new_context(java_script_enabled=False), login_url, actor.email)
+    plain_page.goto(live_site(conversation.get_absolute_url()))
+    plain_messages = plain_page.locator("#messages > li")
+    expect(plain_messages).to_have_count(2)
+    # No axe here: it runs as a script in the page, and this page runs none (the same page
+    # passed axe with JavaScript above).
+    plain_page.get_by_role("textbox", name="Your message:").fill(NO_JS)
+    plain_page.get_by_role("button", name="Send").click()
+    expect(plain_messages).to_have_count(3)
+    last = Message.objects.filter(conversation=conversation).latest("pk")
+    expect(plain_page).to_have_url(
+        live_site(f"{conversation.get_absolute_url()}#message-{last.pk}")
+    )
+    expect(plain_messages.last).to_contain_text(NO_JS)
+    assert last.body == NO_JS
+    assert last.sender == actor
+
+    # The mentor's open conversation and the actor's live tab get it without reloading.
+    expect(mentor_messages).to_have_count(3)
+    expect(mentor_messages.last).to_contain_text(NO_JS)
+    expect(actor_messages).to_have_count(3)
+    expect(actor_messages.last).to_contain_text(NO_JS)
