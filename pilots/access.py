@@ -67,45 +67,36 @@ def get_announcement_for_participant(user: Any, slug: str, pk: int) -> Announcem
         raise Http404("No such announcement.") from None
 
 
-def get_week_for_staff(user: Any, slug: str, number: int) -> Week:
+def _staff_object(
+    user: Any, slug: str, related_name: str, *, select: tuple[str, ...] = (), **lookup: Any
+) -> Any:
+    """One row of the pilot's own `related_name` rows (e.g. "weeks"), for the pilot's staff;
+    404 for anything else. The row gets the pilot already loaded, saving a query per page."""
     pilot = get_pilot_for_staff(user, slug)
+    related = getattr(pilot, related_name)
     try:
-        week = pilot.weeks.get(number=number)
-    except Week.DoesNotExist:
-        raise Http404("No such week.") from None
-    week.pilot = pilot
-    return week
+        found = related.select_related(*select).get(**lookup)
+    except related.model.DoesNotExist:
+        raise Http404("Not found.") from None
+    found.pilot = pilot
+    return found
+
+
+def get_week_for_staff(user: Any, slug: str, number: int) -> Week:
+    return _staff_object(user, slug, "weeks", number=number)
 
 
 def get_material_for_staff(user: Any, slug: str, pk: int) -> Material:
-    pilot = get_pilot_for_staff(user, slug)
-    try:
-        material = pilot.materials.get(pk=pk)
-    except Material.DoesNotExist:
-        raise Http404("No such material.") from None
-    material.pilot = pilot
-    return material
+    return _staff_object(user, slug, "materials", pk=pk)
 
 
 def get_announcement_for_staff(user: Any, slug: str, pk: int) -> Announcement:
     """Any announcement of the pilot, sent or not, for its staff."""
-    pilot = get_pilot_for_staff(user, slug)
-    try:
-        announcement = pilot.announcements.select_related("author").get(pk=pk)
-    except Announcement.DoesNotExist:
-        raise Http404("No such announcement.") from None
-    announcement.pilot = pilot
-    return announcement
+    return _staff_object(user, slug, "announcements", select=("author",), pk=pk)
 
 
 def get_invitation_for_staff(user: Any, slug: str, pk: int) -> Invitation:
-    pilot = get_pilot_for_staff(user, slug)
-    try:
-        invitation = pilot.invitations.get(pk=pk)
-    except Invitation.DoesNotExist:
-        raise Http404("No such invitation.") from None
-    invitation.pilot = pilot
-    return invitation
+    return _staff_object(user, slug, "invitations", pk=pk)
 
 
 def get_report_for_staff(user: Any, slug: str, pk: int) -> Report:
