@@ -14,17 +14,20 @@ $(VENV)/.synced: uv.lock pyproject.toml scripts/venv.sh
 venv: $(VENV)/.synced
 
 ## run: the platform on the embedded default (SQLite, in-memory layer, demo data)
+EMBEDDED := env -u DATABASE_URL -u REDIS_URL -u EMAIL_URL SITE_URL=http://127.0.0.1:$(PORT)
 run: venv
-	@env -u DATABASE_URL -u REDIS_URL -u EMAIL_URL $(MANAGE) migrate --noinput -v 0
-	@env -u DATABASE_URL -u REDIS_URL -u EMAIL_URL $(MANAGE) seed_demo
+	@$(EMBEDDED) $(MANAGE) migrate --noinput -v 0
+	@# The demo's own announcement is not e-mailed to the console: the logins stay readable.
+	@set -o pipefail; $(EMBEDDED) EMAIL_URL=memorymail:// $(MANAGE) seed_demo 2>&1 | grep -v -e '^Task ' -e '^No hostname'
 	@echo
 	@echo "  Speed mentoring is running at http://127.0.0.1:$(PORT)/   (Ctrl+C stops it)"
+	@echo "  E-mail (verification links, notifications) is printed below."
 	@echo
 	@# Scheduled work (weekly themes, scheduled announcements) fires from a small loop beside
 	@# the server, the embedded stand-in for Celery beat; it stops with the server.
-	@env -u DATABASE_URL -u REDIS_URL -u EMAIL_URL $(MANAGE) run_due --every 30 & \
+	@$(EMBEDDED) $(MANAGE) run_due --every 30 & \
 	  trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
-	  env -u DATABASE_URL -u REDIS_URL -u EMAIL_URL $(MANAGE) runserver 127.0.0.1:$(PORT)
+	  $(EMBEDDED) $(MANAGE) runserver 127.0.0.1:$(PORT)
 
 ## test: the whole suite on real PostgreSQL, Redis and Chromium, then the embedded smoke tests
 test: venv
