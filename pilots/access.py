@@ -74,8 +74,9 @@ def _staff_object(
     404 for anything else. The row gets the pilot already loaded, saving a query per page."""
     pilot = get_pilot_for_staff(user, slug)
     related = getattr(pilot, related_name)
+    rows = related.select_related(*select) if select else related.all()
     try:
-        found = related.select_related(*select).get(**lookup)
+        found = rows.get(**lookup)
     except related.model.DoesNotExist:
         raise Http404("Not found.") from None
     found.pilot = pilot
