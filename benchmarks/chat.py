@@ -17,7 +17,7 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
-from benchmarks.common import start_module, wait_until_ready
+from benchmarks.common import django_env, start_module, wait_until_ready
 
 SERVER_STOP_SECONDS = 20
 PASSWORD_HASH = "!bench-unusable"
@@ -191,3 +191,17 @@ def percentile(values: Sequence[float], percent: float) -> float:
         return math.nan
     index = min(len(ordered) - 1, max(0, math.ceil(percent / 100 * len(ordered)) - 1))
     return ordered[index]
+
+
+def chat_env(*, secret_key: str, database_url: str, redis_url: str) -> dict[str, str]:
+    """The environment of the chat benchmarks' servers and set-up: production settings plus
+    the bench URLs, on loopback, with the message rate limit out of the way (not measured)."""
+    return django_env(
+        settings_module="benchmarks.settings",
+        secret_key=secret_key,
+        database_url=database_url,
+        redis_url=redis_url,
+        ALLOWED_HOSTS="127.0.0.1",
+        CONN_MAX_AGE="0",
+        MESSAGE_RATE_LIMIT="1000000",
+    )

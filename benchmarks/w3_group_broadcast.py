@@ -38,6 +38,7 @@ import contextlib
 
 from benchmarks.chat import (
     SERVER_STOP_SECONDS,
+    chat_env,
     create_users,
     group_conversation,
     open_app_socket,
@@ -48,7 +49,6 @@ from benchmarks.chat import (
     start_uvicorn,
 )
 from benchmarks.common import (
-    django_env,
     drop_database,
     free_port,
     progress_logger,
@@ -259,15 +259,7 @@ def main() -> dict[str, Any]:
     servers: list[subprocess.Popen[bytes]] = []
     recreate_database(server_url, BENCH_DB)
     try:
-        env = django_env(
-            settings_module="benchmarks.settings",
-            secret_key=SECRET_KEY,
-            database_url=database_url,
-            redis_url=redis_url,
-            ALLOWED_HOSTS="127.0.0.1",
-            CONN_MAX_AGE="0",
-            MESSAGE_RATE_LIMIT="1000000",  # the limit is not what is measured
-        )
+        env = chat_env(secret_key=SECRET_KEY, database_url=database_url, redis_url=redis_url)
         setup_django(env)
         from django.db import connections
 

@@ -224,10 +224,6 @@ def _language(scope: dict[str, Any]) -> str:
     return translation.get_language_from_request(request) or settings.LANGUAGE_CODE  # type: ignore[arg-type]
 
 
-def _slot_key(user_id: int, number: int) -> str:
-    return f"ws-slot:{user_id}:{number}"
-
-
 # --- Database work (in a thread, through database_sync_to_async) ---------------------------
 
 
@@ -523,7 +519,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def _take_slot(self, user_id: int) -> bool:
         for number in range(settings.MAX_SOCKETS_PER_USER):
-            key = _slot_key(user_id, number)
+            key = events.socket_slot_key(user_id, number)
             if await cache.aadd(key, self.channel_name, timeout=SLOT_TTL):
                 self.slot = key
                 return True

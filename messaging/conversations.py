@@ -302,10 +302,10 @@ def send_message(
 
 def online_user_ids(user_ids: Iterable[int]) -> set[int]:
     """Those of `user_ids` with an open socket now: each socket holds a slot in the shared
-    cache (consumers._slot_key, kept alive by its heartbeat). One cache round trip."""
+    cache (events.socket_slot_key, kept alive by its heartbeat). One cache round trip."""
     ids = list(user_ids)
     keys = {
-        f"ws-slot:{uid}:{number}": uid
+        events.socket_slot_key(uid, number): uid
         for uid in ids
         for number in range(settings.MAX_SOCKETS_PER_USER)
     }

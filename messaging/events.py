@@ -27,6 +27,12 @@ def conversation_group(conversation_id: int) -> str:
     return f"conversation.{conversation_id}"
 
 
+def socket_slot_key(user_id: int, number: int) -> str:
+    """The cache key of one of a user's open-socket slots (held by the consumer, read by the
+    online check in conversations)."""
+    return f"ws-slot:{user_id}:{number}"
+
+
 def send_now(group: str, payload: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
