@@ -9,7 +9,10 @@ Client -> server (at most 16 KB, a JSON object nested at most 4 deep, a known "t
     {"type": "ping"}
 Server -> client:
     {"type": "hello", "user": <id>, "conversations": [<id>...]}     after connecting
-    {"type": "unread", "conversations": {"<id>": <n>}, "total": <n>}  after hello, read, membership
+    {"type": "unread", "conversations": {"<id>": <n>}, "latest": {"<id>": <newest unread id>},
+     "total": <n>}                                    after hello, read, membership
+    {"type": "notifications", "unread": <n>, "new": {"subject", "url"} | null}
+                                                      after hello and when they change
     {"type": "ack", "client_id": <uuid>, "message": <id>, "created": <bool>}   (a resend: false)
     {"type": "message.new" | "message.changed", "message": {...}}   (events.message_payload)
     {"type": "read", "conversation": <id>, "last_read_id": <id>}
@@ -62,7 +65,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from messaging import access, conversations, events
-from messaging.models import Conversation, Message
+from messaging.models import Conversation, Message, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -242,12 +245,15 @@ def _signed_in_user(user_id: int, session_key: str | None) -> Any:
     return user
 
 
-def _starting_state(user_id: int) -> tuple[Any, list[int], dict[int, int]]:
+Unread = dict[int, tuple[int, int]]  # conversations.unread_state
+
+
+def _starting_state(user_id: int) -> tuple[Any, list[int], Unread, int]:
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None:
-        return None, [], {}
+        return None, [], {}, 0
     ids = list(Conversation.objects.of_user(user).order_by("pk").values_list("pk", flat=True))
-    return user, ids, conversations.unread_counts(user=user)
+    return user, ids, conversations.unread_state(user=user), _unread_notifications(user)
 
 
 def _send(user: Any, frame: dict[str, Any]) -> tuple[int, bool]:
@@ -279,8 +285,12 @@ def _may_type(user: Any, frame: dict[str, Any]) -> None:
         raise conversations.ReadOnly(_("This conversation is read-only now."))
 
 
-def _unread(user: Any) -> dict[int, int]:
-    return conversations.unread_counts(user=user)
+def _unread(user: Any) -> Unread:
+    return conversations.unread_state(user=user)
+
+
+def _unread_notifications(user: Any) -> int:
+    return Notification.objects.filter(user=user).unread().count()
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
@@ -310,7 +320,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 refusal = CLOSE_TOO_MANY_SOCKETS
             else:
                 await self._join(events.user_group(scope_user.pk))
-                user, ids, unread = await database_sync_to_async(_starting_state)(scope_user.pk)
+                user, ids, unread, notified = await database_sync_to_async(_starting_state)(
+                    scope_user.pk
+                )
                 if user is None:
                     refusal = CLOSE_SIGNED_OUT
                 else:
@@ -328,6 +340,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.heartbeat = asyncio.create_task(self._keep_slot())
         await self.send_json({"type": "hello", "user": user.pk, "conversations": ids})
         await self._send_unread(unread)
+        await self.send_json({"type": "notifications", "unread": notified, "new": None})
 
     async def disconnect(self, code: int) -> None:
         self.closing = True
@@ -436,6 +449,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def _forward(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
+        if kind == "notifications.changed":
+            # Counted here, by each socket, so every tab shows the same exact number.
+            count = await database_sync_to_async(_unread_notifications)(self.user)
+            await self.send_json(
+                {"type": "notifications", "unread": count, "new": event.get("new")}
+            )
+            return
         if kind == "membership":
             conversation_id = event.get("conversation")
             if not isinstance(conversation_id, int):
@@ -493,14 +513,15 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     async def _error(self, code: str, message: str | Promise, ref: str | None) -> None:
         await self.send_json({"type": "error", "code": code, "message": str(message), "ref": ref})
 
-    async def _send_unread(self, counts: dict[int, int] | None = None) -> None:
-        if counts is None:
-            counts = await database_sync_to_async(_unread)(self.user)
+    async def _send_unread(self, state: Unread | None = None) -> None:
+        if state is None:
+            state = await database_sync_to_async(_unread)(self.user)
         await self.send_json(
             {
                 "type": "unread",
-                "conversations": {str(pk): n for pk, n in sorted(counts.items())},
-                "total": sum(counts.values()),
+                "conversations": {str(pk): n for pk, (n, _latest) in sorted(state.items())},
+                "latest": {str(pk): latest for pk, (_n, latest) in sorted(state.items())},
+                "total": sum(n for n, _latest in state.values()),
             }
         )
 

@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -300,25 +300,6 @@ def send_message(
     return message, True
 
 
-def online_user_ids(user_ids: Iterable[int]) -> set[int]:
-    """Those of `user_ids` with an open socket now: each socket holds a slot in the shared
-    cache (events.socket_slot_key, kept alive by its heartbeat). One cache round trip."""
-    ids = list(user_ids)
-    keys = {
-        events.socket_slot_key(uid, number): uid
-        for uid in ids
-        for number in range(settings.MAX_SOCKETS_PER_USER)
-    }
-    if not keys:
-        return set()
-    try:
-        found = cache.get_many(list(keys))
-    except Exception:  # the cache (Redis) is down: nobody counts as online, so they are told
-        logging.getLogger(__name__).warning("Online check failed: cache unavailable", exc_info=True)
-        return set()
-    return {keys[key] for key in found}
-
-
 def notification_source(conversation_id: int) -> str:
     """The source of a user's one "new messages" notification about a conversation."""
     return f"conversation:{conversation_id}"
@@ -333,7 +314,7 @@ def _notify_offline(conversation: Conversation, sender: Any) -> None:
         .exclude(user=sender)
         .values_list("user_id", flat=True)
     )
-    offline = sorted(set(others) - online_user_ids(others))
+    offline = sorted(set(others) - events.online_user_ids(others))
     if not offline:
         return
     if conversation.kind == Conversation.Kind.GROUP:
@@ -402,10 +383,15 @@ def mark_read(*, user: Any, conversation: Conversation, up_to_id: int | None = N
     ).update(last_read_id=target)
     if updated:
         events.read(user_id=user.pk, conversation_id=conversation.pk, last_read_id=target)
-    if updated and target >= latest:  # the notification came with a message after the marker
-        Notification.objects.filter(
+    # The notification came with a message after the marker: all read now, so it is read too.
+    if (
+        updated
+        and target >= latest
+        and Notification.objects.filter(
             user=user, source=notification_source(conversation.pk), read_at__isnull=True
         ).update(read_at=timezone.now())
+    ):
+        events.notifications_changed([user.pk])
     return target
 
 
@@ -423,8 +409,20 @@ def unread_messages(*, user: Any) -> QuerySet[Message]:
 
 def unread_counts(*, user: Any) -> dict[int, int]:
     """Unread messages per conversation of the user, in one query."""
-    rows = unread_messages(user=user).values("conversation_id").annotate(n=Count("pk"))
-    return {row["conversation_id"]: row["n"] for row in rows}
+    return {pk: n for pk, (n, _latest) in unread_state(user=user).items()}
+
+
+def unread_state(*, user: Any) -> dict[int, tuple[int, int]]:
+    """Per conversation of the user: (unread messages, the id of the newest of them), in one
+    query. The socket sends both, so a client can tell whether a "message.new" it gets next
+    is already counted (a new conversation's first message arrives right after a snapshot)."""
+    rows = (
+        unread_messages(user=user)
+        .values("conversation_id")
+        .annotate(n=Count("pk"), latest=Max("pk"))
+        .order_by()
+    )
+    return {row["conversation_id"]: (row["n"], row["latest"]) for row in rows}
 
 
 def unread_total(*, user: Any) -> int:

@@ -9,11 +9,14 @@ participants; the consumer joins and leaves these on "membership" events).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -33,6 +36,25 @@ def socket_slot_key(user_id: int, number: int) -> str:
     return f"ws-slot:{user_id}:{number}"
 
 
+def online_user_ids(user_ids: Iterable[int]) -> set[int]:
+    """Those of `user_ids` with an open socket now: each socket holds a slot in the shared
+    cache (events.socket_slot_key, kept alive by its heartbeat). One cache round trip."""
+    ids = list(user_ids)
+    keys = {
+        socket_slot_key(uid, number): uid
+        for uid in ids
+        for number in range(settings.MAX_SOCKETS_PER_USER)
+    }
+    if not keys:
+        return set()
+    try:
+        found = cache.get_many(list(keys))
+    except Exception:  # the cache (Redis) is down: nobody counts as online, so they are told
+        logger.warning("Online check failed: cache unavailable", exc_info=True)
+        return set()
+    return {keys[key] for key in found}
+
+
 def send_now(group: str, payload: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
@@ -45,6 +67,22 @@ def send_now(group: str, payload: dict[str, Any]) -> None:
 
 def send_after_commit(group: str, payload: dict[str, Any]) -> None:
     transaction.on_commit(partial(send_now, group, payload), robust=True)
+
+
+def send_many_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
+    """Several events in one trip to the event loop (a broadcast to everyone online)."""
+    layer = get_channel_layer()
+    if layer is None or not messages:
+        return
+
+    async def send_all() -> None:
+        for group, payload in messages:
+            await layer.group_send(group, {"type": "live.event", "event": payload})
+
+    try:
+        async_to_sync(send_all)()
+    except Exception:  # the layer is down: see send_now
+        logger.warning("Live events to %d groups not sent", len(messages), exc_info=True)
 
 
 def message_payload(message: Any) -> dict[str, Any]:
@@ -98,6 +136,15 @@ def left(*, conversation_id: int, user_ids: list[int]) -> None:
             user_group(user_id),
             {"type": "membership", "action": "leave", "conversation": conversation_id},
         )
+
+
+def notifications_changed(user_ids: list[int], *, new: dict[str, str] | None = None) -> None:
+    """The users' in-app notifications changed (a new one, or some were read): their sockets
+    count the unread ones again and update the navigation; `new` ({"subject", "url"}) is also
+    announced on the page. Send it only to users who are online (it is a no-op otherwise)."""
+    payload: dict[str, Any] = {"type": "notifications.changed", "new": new}
+    messages = [(user_group(user_id), payload) for user_id in user_ids]
+    transaction.on_commit(partial(send_many_now, messages), robust=True)
 
 
 def end_sessions(user_id: int, *, session_key: str | None = None) -> None:

@@ -43,6 +43,7 @@ from django.utils import timezone, translation
 from django.utils.encoding import punycode
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from messaging import events
 from messaging.models import (
     Broadcast,
     Conversation,
@@ -240,6 +241,16 @@ def _deliver_in_app(rows: list[Delivery]) -> None:
         Delivery.objects.filter(pk__in=[row.pk for row in rows]).update(
             status=Delivery.Status.SENT, sent_at=now, updated_at=now, attempts=F("attempts") + 1
         )
+        # Those with a page open see it arrive (one cache lookup; nobody online, nothing sent).
+        by_broadcast: defaultdict[Broadcast, list[int]] = defaultdict(list)
+        for row in rows:
+            by_broadcast[row.broadcast].append(row.recipient_id)
+        for broadcast, user_ids in by_broadcast.items():
+            online = sorted(events.online_user_ids(user_ids))
+            if online:
+                events.notifications_changed(
+                    online, new={"subject": broadcast.subject, "url": broadcast.url}
+                )
 
 
 def is_temporary(error: Exception) -> bool:
@@ -567,7 +578,6 @@ def send_message_emails(*, now: datetime.datetime | None = None) -> int:
     and the interval, so two runs, also concurrent ones, queue it once; the participants'
     `emailed_up_to_id` moves in the same transaction. Returns how many were queued.
     """
-    from messaging.conversations import online_user_ids  # conversations imports models only
 
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(seconds=settings.MESSAGE_EMAIL_DELAY)
@@ -583,7 +593,7 @@ def send_message_emails(*, now: datetime.datetime | None = None) -> int:
         .distinct()
     )
     user_ids = set(due)
-    user_ids -= online_user_ids(user_ids)
+    user_ids -= events.online_user_ids(user_ids)
     queued = 0
     with translation.override(settings.LANGUAGE_CODE):
         for uid in sorted(user_ids):
@@ -703,7 +713,11 @@ def mark_read(*, user: Any, notification_id: int | None = None) -> int:
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_id is not None:
         unread = unread.filter(pk=notification_id)
-    return unread.update(read_at=timezone.now())
+    with transaction.atomic():
+        count = unread.update(read_at=timezone.now())
+        if count:  # the user's other tabs update their badge
+            events.notifications_changed([user.pk])
+    return count
 
 
 def set_email_choice(*, user: Any, kind: str, email: str) -> None:

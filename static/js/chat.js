@@ -1,10 +1,11 @@
 // Live conversations: the upgrade of the conversation pages (DESIGN.md §4).
 //
-// Without this file the pages work by links and form POSTs. With it, one WebSocket per tab at
-// /ws/ brings new, edited and deleted messages, typing and unread counts; the send form goes
-// over the socket (its client_id makes a resend harmless) and falls back to the normal POST
-// when the socket is not open or gives no answer. A reconnect resyncs over HTTP from the last
-// message id seen: the database is the truth, the socket only says "something happened".
+// Without this file the pages work by links and form POSTs. With it, the tab's WebSocket
+// (live.js, window.MentoringLive) brings new, edited and deleted messages, typing and unread
+// counts; the send form goes over the socket (its client_id makes a resend harmless) and falls
+// back to the normal POST when the socket is not open or gives no answer. A reconnect resyncs
+// over HTTP from the last message id seen: the database is the truth, the socket only says
+// "something happened". The navigation's badges are live.js's.
 //
 // Messages are rendered by the server with the page's own template partial
 // (messaging:fragments); the text the server escaped is parsed, never built from strings here.
@@ -14,21 +15,19 @@
 
   var chat = document.querySelector("[data-chat-conversation]");
   var list = document.querySelector("[data-chat-list]");
-  if (!chat && !list) {
+  var live = window.MentoringLive;
+  if ((!chat && !list) || !live) {
     return;
   }
 
-  var userId = Number((chat || list).dataset.user);
+  var userId = live.userId;
   var conversationId = chat ? Number(chat.dataset.chatConversation) : null;
-  var live = chat ? chat.dataset.live === "1" : false;
+  var open = chat ? chat.dataset.live === "1" : false; // the latest messages, not an older page
   var messagesEl = document.getElementById("messages");
   var form = document.getElementById("send-form");
   var statusEl = document.getElementById("send-status");
   var typingEl = document.getElementById("typing");
 
-  var socket = null;
-  var attempts = 0;
-  var stopped = false;
   var pending = null; // {clientId, timer} of the message sent over the socket
   var queue = Promise.resolve(); // fragment fetches, one after another, in order
   var typingTimer = null;
@@ -38,7 +37,6 @@
   var ACK_TIMEOUT_MS = 8000;
   var TYPING_SHOW_MS = 4000;
   var TYPING_SEND_EVERY_MS = 3000;
-  var MAX_BACKOFF_MS = 30000;
 
   // --- Messages on the page ---------------------------------------------------------------
 
@@ -90,7 +88,7 @@
 
   // New messages after the last one shown, until there are no more (bounded).
   function catchUp() {
-    if (!live) {
+    if (!open) {
       return;
     }
     queue = queue.then(function () {
@@ -121,7 +119,7 @@
 
   // After a reconnect: ask the history API what came after the last id seen, then render it.
   function resync() {
-    if (!live) {
+    if (!open) {
       return;
     }
     var url = chat.dataset.historyUrl + "?after=" + lastMessageId();
@@ -139,13 +137,13 @@
 
   function markRead() {
     var upTo = lastMessageId();
-    if (upTo > lastReadSent && document.visibilityState === "visible" && isOpen()) {
+    if (upTo > lastReadSent && document.visibilityState === "visible" && live.isOpen()) {
       lastReadSent = upTo;
-      sendFrame({ type: "read", conversation: conversationId, up_to: upTo });
+      live.send({ type: "read", conversation: conversationId, up_to: upTo });
     }
   }
 
-  // --- Unread badges ----------------------------------------------------------------------
+  // --- The conversation list -------------------------------------------------------------
 
   function setBadge(badge, count) {
     if (!badge) {
@@ -153,29 +151,6 @@
     }
     badge.querySelector("[data-count]").textContent = String(count);
     badge.hidden = count <= 0;
-  }
-
-  function navBadge() {
-    var badge = document.querySelector("[data-unread-total]");
-    var link = document.getElementById("nav-conversations");
-    if (badge || !link) {
-      return badge;
-    }
-    // The page was rendered with nothing unread: build the badge as base.html would.
-    badge = document.createElement("span");
-    badge.className = "badge badge-new";
-    badge.dataset.unreadTotal = "";
-    badge.hidden = true;
-    var count = document.createElement("span");
-    count.dataset.count = "";
-    var label = document.createElement("span");
-    label.className = "visually-hidden";
-    label.textContent = " " + link.dataset.unreadLabel;
-    badge.appendChild(count);
-    badge.appendChild(label);
-    link.appendChild(document.createTextNode(" "));
-    link.appendChild(badge);
-    return badge;
   }
 
   // A new message or a conversation the list does not show yet: load the list again and
@@ -197,17 +172,11 @@
               return document.importNode(node, true);
             }));
           }
-          var total = doc.querySelector("[data-unread-total] [data-count]");
-          setBadge(navBadge(), total ? Number(total.textContent) || 0 : 0);
         });
     }).catch(function () {});
   }
 
-  function showUnread(counts, total) {
-    setBadge(navBadge(), total);
-    if (!list) {
-      return;
-    }
+  function showUnread(counts) {
     var shown = {};
     list.querySelectorAll("[data-conversation]").forEach(function (row) {
       shown[row.dataset.conversation] = true;
@@ -220,20 +189,6 @@
     });
     if (missing) {
       reloadList();
-    }
-  }
-
-  function bumpUnread(message) {
-    if (list) {
-      // The server's list is exact; counting here could count a message twice when it comes
-      // right after the "unread" snapshot that already has it (a new conversation).
-      reloadList();
-      return;
-    }
-    var badge = navBadge();
-    if (badge) {
-      var total = Number(badge.querySelector("[data-count]").textContent) || 0;
-      setBadge(badge, total + 1);
     }
   }
 
@@ -288,7 +243,7 @@
   }
 
   function onSubmit(event) {
-    if (!live || !isOpen() || pending) {
+    if (!open || !live.isOpen() || pending) {
       return; // the normal POST, with the same client_id
     }
     var body = form.elements.body.value;
@@ -306,107 +261,73 @@
       }, ACK_TIMEOUT_MS),
     };
     form.querySelector("button[type=submit]").disabled = true;
-    sendFrame({ type: "send", conversation: conversationId, body: body, client_id: clientId });
+    live.send({ type: "send", conversation: conversationId, body: body, client_id: clientId });
   }
 
   function onInput() {
     var now = Date.now();
     if (now - lastTypingSent > TYPING_SEND_EVERY_MS) {
       lastTypingSent = now;
-      sendFrame({ type: "typing", conversation: conversationId });
+      live.send({ type: "typing", conversation: conversationId });
     }
   }
 
-  // --- The socket -------------------------------------------------------------------------
+  // --- Frames from the socket -------------------------------------------------------------
 
-  function isOpen() {
-    return socket !== null && socket.readyState === WebSocket.OPEN;
-  }
-
-  function sendFrame(frame) {
-    if (isOpen()) {
-      socket.send(JSON.stringify(frame));
-    }
-  }
-
-  function onFrame(event) {
-    var frame;
-    try {
-      frame = JSON.parse(event.data);
-    } catch (error) {
-      return;
-    }
+  live.on("message.new", function (frame) {
     var message = frame.message;
-    switch (frame.type) {
-      case "message.new":
-        if (message.conversation === conversationId) {
-          catchUp();
-        } else if (message.sender !== userId) {
-          bumpUnread(message);
-        }
-        break;
-      case "message.changed":
-        if (message.conversation === conversationId && live) {
-          refresh(message.id);
-        }
-        break;
-      case "ack":
-        if (pending && frame.client_id === pending.clientId) {
-          finishSend(true);
-          catchUp();
-        }
-        break;
-      case "error":
-        if (pending && frame.ref === pending.clientId) {
-          finishSend(false, frame.message);
-        }
-        break;
-      case "typing":
-        if (frame.conversation === conversationId) {
-          showTyping(frame.name);
-        }
-        break;
-      case "unread":
-        showUnread(frame.conversations || {}, frame.total || 0);
-        break;
+    if (chat && message.conversation === conversationId) {
+      catchUp();
+    } else if (list && message.sender !== userId) {
+      // The server's list is exact: load it rather than count here.
+      reloadList();
     }
-  }
+  });
+  live.on("message.changed", function (frame) {
+    if (chat && frame.message.conversation === conversationId && open) {
+      refresh(frame.message.id);
+    }
+  });
+  live.on("ack", function (frame) {
+    if (pending && frame.client_id === pending.clientId) {
+      finishSend(true);
+      catchUp();
+    }
+  });
+  live.on("error", function (frame) {
+    if (pending && frame.ref === pending.clientId) {
+      finishSend(false, frame.message);
+    }
+  });
+  live.on("typing", function (frame) {
+    if (chat && frame.conversation === conversationId) {
+      showTyping(frame.name);
+    }
+  });
+  live.on("unread", function (frame) {
+    if (list) {
+      showUnread(frame.conversations || {});
+    }
+  });
+  live.on("open", resync);
+  live.on("close", function () {
+    if (pending) {
+      clearTimeout(pending.timer);
+      pending = null;
+      form.submit(); // the message may not have arrived: the POST finds out
+    }
+  });
 
-  function connect() {
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + location.host + "/ws/");
-    socket.addEventListener("open", function () {
-      attempts = 0;
-      resync();
-    });
-    socket.addEventListener("message", onFrame);
-    socket.addEventListener("close", function (event) {
-      socket = null;
-      if (pending && !stopped) {
-        clearTimeout(pending.timer);
-        pending = null;
-        form.submit(); // the message may not have arrived: the POST finds out
-      }
-      if (stopped || event.code === 4401) {
-        return; // signed out: the next page load goes to the sign-in page
-      }
-      attempts += 1;
-      var base = event.code === 4429 ? MAX_BACKOFF_MS : Math.min(MAX_BACKOFF_MS, 1000 * Math.pow(2, attempts - 1));
-      setTimeout(connect, base / 2 + Math.random() * base / 2);
-    });
+  if (chat) {
+    live.watch(conversationId);
   }
-
   if (form) {
     form.addEventListener("submit", onSubmit);
     form.elements.body.addEventListener("input", onInput);
   }
   document.addEventListener("visibilitychange", function () {
-    if (chat && live && document.visibilityState === "visible") {
+    if (chat && open && document.visibilityState === "visible") {
       markRead();
     }
   });
-  window.addEventListener("pagehide", function () {
-    stopped = true;
-  });
-  connect();
 })();

@@ -297,9 +297,14 @@ def test_staff_run_a_pilot_and_the_invited_actor_follows_it(
         )
         expect(channel_row.get_by_role("cell").first).to_have_text("2")
 
-    # --- The actor reads both notifications ------------------------------------------------
-    actor.reload()
+    # --- The actor's open page shows them arrive; then the actor reads both -----------------
     nav_link = main_nav(actor, "Notifications")
+    expect(nav_link).to_have_accessible_name("Notifications 2 unread")  # live, no reload
+    live_notice = actor.get_by_role("status").filter(has_text="New notification:")
+    expect(live_notice).to_contain_text(re.compile(f"{re.escape(ANNOUNCEMENT)}|{re.escape(THEME)}"))
+    expect(live_notice.get_by_role("link", name="Open")).to_be_visible()
+    assert_accessible(actor)
+    actor.reload()
     expect(nav_link).to_have_accessible_name("Notifications 2 unread")
     nav_link.click()
     expect(actor).to_have_url(re.compile(r"/notifications/$"))

@@ -139,6 +139,7 @@ async def open_socket(server: Server, cookie: bytes) -> tuple[ClientConnection, 
     hello = await receive(socket)
     assert hello["type"] == "hello", hello
     assert (await receive(socket))["type"] == "unread"
+    assert (await receive(socket))["type"] == "notifications"
     return socket, hello
 
 

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from mentoring.celery import app as celery_app
-from messaging import conversations
+from messaging import conversations, events
 from messaging import services as messaging
 from messaging.events import socket_slot_key
 from messaging.models import Conversation, Delivery, Kind, Notification
@@ -95,7 +95,7 @@ def test_online_participant_gets_no_notification(
     send(alice, question)
 
     assert not Notification.objects.filter(user=mentor_maria).exists()
-    assert conversations.online_user_ids([alice.pk, mentor_maria.pk]) == {mentor_maria.pk}
+    assert events.online_user_ids([alice.pk, mentor_maria.pk]) == {mentor_maria.pk}
 
 
 def test_without_the_cache_everyone_counts_as_offline_and_is_told(
