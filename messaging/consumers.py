@@ -35,6 +35,8 @@ gets an error frame; the socket lives.
 Live events arrive from `messaging.events` as {"type": "live.event", "event": {...}} and are
 forwarded; "membership" events make the socket join or leave a conversation's group first.
 {"type": "live.close"} (logout, password change, deactivation) closes the socket.
+A heartbeat keeps the socket's slot and probes the channel layer; a failed probe closes the
+socket with 4000, so the client reconnects and resyncs instead of silently missing events.
 """
 
 from __future__ import annotations
@@ -86,6 +88,10 @@ RECHECK_INTERVAL = 30.0
 # a heartbeat keeps it, so the slots of a crashed process free themselves after SLOT_TTL.
 SLOT_TTL = 120
 SLOT_HEARTBEAT = SLOT_TTL / 3
+# The heartbeat also sends a probe to the socket's own channel through the channel layer: one
+# that fails or does not come back within PROBE_TIMEOUT seconds means this socket may miss
+# events (Redis went away), so it closes with 4000 and the client reconnects and resyncs.
+PROBE_TIMEOUT = 10.0
 
 
 # What the server and the channel layer may send to a consumer.
@@ -95,6 +101,7 @@ HANDLED = {
     "websocket.disconnect",
     "live.event",
     "live.close",
+    "live.probe",
 }
 
 
@@ -306,6 +313,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.typed_at: dict[int, float] = {}
         self.checked_at = clock()
         self.closing = False
+        self.probe: tuple[str, asyncio.Event] | None = None
         self.language = _language(self.scope)
 
         scope_user = self.scope.get("user")
@@ -337,7 +345,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self._refuse(refusal)
             return
         await self.accept()
-        self.heartbeat = asyncio.create_task(self._keep_slot())
+        self.heartbeat = asyncio.create_task(self._beat())
         await self.send_json({"type": "hello", "user": user.pk, "conversations": ids})
         await self._send_unread(unread)
         await self.send_json({"type": "notifications", "unread": notified, "new": None})
@@ -546,12 +554,39 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 return True
         return False
 
-    async def _keep_slot(self) -> None:
-        while True:
+    async def _beat(self) -> None:
+        while not self.closing:
             await asyncio.sleep(SLOT_HEARTBEAT)
-            try:
-                if self.slot and not await cache.atouch(self.slot, SLOT_TTL):
-                    # Expired (the cache was down or flushed): hold it again if it is free.
-                    await cache.aadd(self.slot, self.channel_name, timeout=SLOT_TTL)
-            except Exception:
-                logger.warning("WebSocket slot heartbeat failed", exc_info=True)
+            await self._keep_slot()
+            if not await self._layer_works():
+                await self._close(CLOSE_RECONNECT)
+                return
+
+    async def _keep_slot(self) -> None:
+        try:
+            if self.slot and not await cache.atouch(self.slot, SLOT_TTL):
+                # Expired (the cache was down or flushed): hold it again if it is free.
+                await cache.aadd(self.slot, self.channel_name, timeout=SLOT_TTL)
+        except Exception:
+            logger.warning("WebSocket slot heartbeat failed", exc_info=True)
+
+    async def _layer_works(self) -> bool:
+        """Groups added again (a layer whose groups expire keeps them), then a probe through
+        the layer to this socket's own channel and back."""
+        token, arrived = uuid.uuid4().hex, asyncio.Event()
+        self.probe = (token, arrived)
+        try:
+            for group in list(self.joined):
+                await self.channel_layer.group_add(group, self.channel_name)
+            await self.channel_layer.send(self.channel_name, {"type": "live.probe", "token": token})
+            await asyncio.wait_for(arrived.wait(), PROBE_TIMEOUT)
+        except Exception:
+            logger.warning("WebSocket: the channel layer failed its probe", exc_info=True)
+            return False
+        finally:
+            self.probe = None
+        return True
+
+    async def live_probe(self, message: dict[str, Any]) -> None:
+        if self.probe is not None and message.get("token") == self.probe[0]:
+            self.probe[1].set()

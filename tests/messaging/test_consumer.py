@@ -10,6 +10,7 @@ same socket afterwards through the channel layer: it must be the next frame.
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import json
 import uuid
@@ -638,6 +639,50 @@ async def test_notifications_for_people_offline_send_no_live_events(
     await db(deliver_announcement)(pilot, "Nobody is online", [alice, mentor_maria])
     assert sent == []
     assert await db(Notification.objects.filter(subject="Nobody is online").count)() == 2
+
+
+# --- Heartbeat -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fast_heartbeat(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(consumers, "SLOT_HEARTBEAT", 0.05)
+    monkeypatch.setattr(consumers, "PROBE_TIMEOUT", 0.5)
+
+
+async def test_the_heartbeat_keeps_a_healthy_socket_open(
+    live: Live, conversation: Conversation, alice: User, mentor_maria: User, fast_heartbeat: None
+) -> None:
+    socket = await live.connect(alice)
+    await asyncio.sleep(0.5)  # about ten probes through the layer and back
+    await socket.ping()
+    await db(store_message)(mentor_maria, conversation, "Still live")
+    assert (await socket.receive_type("message.new"))["message"]["body"] == "Still live"
+
+
+async def test_a_layer_that_fails_the_probe_closes_the_socket_for_a_reconnect(
+    live: Live, alice: User, fast_heartbeat: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    socket = await live.connect(alice)
+
+    async def down(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(get_channel_layer(), "send", down)
+    assert await socket.close_code() == consumers.CLOSE_RECONNECT
+
+
+async def test_a_probe_that_never_comes_back_closes_the_socket_for_a_reconnect(
+    live: Live, alice: User, fast_heartbeat: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The layer takes the probe but delivers nothing (its subscription was lost)."""
+    socket = await live.connect(alice)
+
+    async def lost(self: consumers.LiveConsumer, message: dict[str, Any]) -> None:
+        return None
+
+    monkeypatch.setattr(consumers.LiveConsumer, "live_probe", lost)
+    assert await socket.close_code() == consumers.CLOSE_RECONNECT
 
 
 # --- Sessions ending -----------------------------------------------------------------------
