@@ -47,6 +47,7 @@ import json
 import logging
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -234,7 +235,16 @@ def _language(scope: dict[str, Any]) -> str:
     return translation.get_language_from_request(request) or settings.LANGUAGE_CODE  # type: ignore[arg-type]
 
 
-# --- Database work (in a thread, through database_sync_to_async) ---------------------------
+# --- Database work (in a thread of DB_THREADS, through LiveConsumer._db) ---------------------
+
+# The sockets' database work runs in a few threads of its own, so that one socket's queries
+# and commits do not queue behind another's (Channels' default is one thread per process).
+# Each call is self-contained: its own connection from the pool, its own transaction. SQLite
+# (the embedded default) gets one thread: it has a single writer anyway.
+DB_THREADS = ThreadPoolExecutor(
+    max_workers=4 if settings.DATABASES["default"]["ENGINE"].endswith("postgresql") else 1,
+    thread_name_prefix="socket-db",
+)
 
 
 def _signed_in_user(user_id: int, session_key: str | None) -> Any:
@@ -328,9 +338,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 refusal = CLOSE_TOO_MANY_SOCKETS
             else:
                 await self._join(events.user_group(scope_user.pk))
-                user, ids, unread, notified = await database_sync_to_async(_starting_state)(
-                    scope_user.pk
-                )
+                user, ids, unread, notified = await self._db(_starting_state, scope_user.pk)
                 if user is None:
                     refusal = CLOSE_SIGNED_OUT
                 else:
@@ -409,19 +417,19 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self.send_json({"type": "pong"})
 
     async def _on_send(self, frame: dict[str, Any]) -> None:
-        message_id, created = await database_sync_to_async(_send)(self.user, frame)
+        message_id, created = await self._db(_send, self.user, frame)
         await self.send_json(
             {"type": "ack", "client_id": frame["ref"], "message": message_id, "created": created}
         )
 
     async def _on_edit(self, frame: dict[str, Any]) -> None:
-        await database_sync_to_async(_edit)(self.user, frame)
+        await self._db(_edit, self.user, frame)
 
     async def _on_delete(self, frame: dict[str, Any]) -> None:
-        await database_sync_to_async(_delete)(self.user, frame)
+        await self._db(_delete, self.user, frame)
 
     async def _on_read(self, frame: dict[str, Any]) -> None:
-        await database_sync_to_async(_read)(self.user, frame)
+        await self._db(_read, self.user, frame)
 
     async def _on_typing(self, frame: dict[str, Any]) -> None:
         conversation_id = frame["conversation"]
@@ -429,7 +437,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         last = self.typed_at.get(conversation_id)
         if last is not None and now - last < TYPING_INTERVAL:
             return  # too soon: dropped quietly, the indicator is still showing
-        await database_sync_to_async(_may_type)(self.user, frame)
+        await self._db(_may_type, self.user, frame)
         self.typed_at[conversation_id] = now
         await self.channel_layer.group_send(
             events.conversation_group(conversation_id),
@@ -459,7 +467,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         kind = event.get("type")
         if kind == "notifications.changed":
             # Counted here, by each socket, so every tab shows the same exact number.
-            count = await database_sync_to_async(_unread_notifications)(self.user)
+            count = await self._db(_unread_notifications, self.user)
             await self.send_json(
                 {"type": "notifications", "unread": count, "new": event.get("new")}
             )
@@ -504,6 +512,16 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     # --- Helpers -------------------------------------------------------------------------
 
+    async def _db(self, function: Any, *args: Any) -> Any:
+        """`function(*args)` in a database thread; the live events it causes are sent from
+        here afterwards, so the thread does not wait for the channel layer."""
+        with events.deferred() as collected:
+            result = await database_sync_to_async(
+                function, thread_sensitive=False, executor=DB_THREADS
+            )(*args)
+        await events.asend(collected)
+        return result
+
     async def _join(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)
         self.joined.add(group)
@@ -523,7 +541,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def _send_unread(self, state: Unread | None = None) -> None:
         if state is None:
-            state = await database_sync_to_async(_unread)(self.user)
+            state = await self._db(_unread, self.user)
         await self.send_json(
             {
                 "type": "unread",
@@ -539,7 +557,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         now = clock()
         if now - self.checked_at < RECHECK_INTERVAL:
             return True
-        user = await database_sync_to_async(_signed_in_user)(self.user.pk, self.session_key)
+        user = await self._db(_signed_in_user, self.user.pk, self.session_key)
         if user is None:
             return False
         self.user = user

@@ -8,8 +8,10 @@ participants; the consumer joins and leaves these on "membership" events).
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
@@ -55,7 +57,42 @@ def online_user_ids(user_ids: Iterable[int]) -> set[int]:
     return {keys[key] for key in found}
 
 
+# Set by `deferred()`: events of the work inside are kept here instead of being sent.
+_deferred: ContextVar[list[tuple[str, dict[str, Any]]] | None] = ContextVar(
+    "deferred_live_events", default=None
+)
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """Collect the live events of the database work inside (run in a thread, which copies the
+    context) so that async code sends them afterwards with `asend`: the database thread does
+    not wait for Redis. Used by the WebSocket consumer."""
+    collected: list[tuple[str, dict[str, Any]]] = []
+    token = _deferred.set(collected)
+    try:
+        yield collected
+    finally:
+        _deferred.reset(token)
+
+
+async def asend(events: list[tuple[str, dict[str, Any]]]) -> None:
+    """Send events collected by `deferred()`, in order, from async code."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    for group, payload in events:
+        try:
+            await layer.group_send(group, {"type": "live.event", "event": payload})
+        except Exception:  # the layer is down: see send_now
+            logger.warning("Live event to %s not sent", group, exc_info=True)
+
+
 def send_now(group: str, payload: dict[str, Any]) -> None:
+    collecting = _deferred.get()
+    if collecting is not None:
+        collecting.append((group, payload))
+        return
     layer = get_channel_layer()
     if layer is None:
         return
@@ -71,6 +108,10 @@ def send_after_commit(group: str, payload: dict[str, Any]) -> None:
 
 def send_many_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
     """Several events in one trip to the event loop (a broadcast to everyone online)."""
+    collecting = _deferred.get()
+    if collecting is not None:
+        collecting.extend(messages)
+        return
     layer = get_channel_layer()
     if layer is None or not messages:
         return

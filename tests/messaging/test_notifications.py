@@ -46,7 +46,11 @@ def checked(content: bytes) -> dict[str, str]:
 
 
 def badge(count: int) -> bytes:
-    return f'badge-new">{count}<span class="visually-hidden"> unread'.encode()
+    """The Notifications link with its unread count, as the page renders it."""
+    return (
+        f'>Notifications <span class="badge badge-new" data-live-badge><span data-count>{count}</span>'
+        '<span class="visually-hidden"> unread'
+    ).encode()
 
 
 def test_list_shows_own_notifications_newest_first(
