@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -84,6 +85,45 @@ def test_same_client_id_gives_one_message(pilot: Pilot, alice: User, mentor_mari
     assert (created_first, created_again) == (True, False)
     assert first.pk == again.pk
     assert Message.objects.filter(conversation=conversation).count() == 1
+
+
+def test_a_resend_is_answered_with_the_stored_message_even_when_a_check_would_refuse_it(
+    pilot: Pilot, alice: User, mentor_maria: User, settings: Any
+) -> None:
+    """The first send got through, its answer was lost; meanwhile the conversation became
+    read-only and the sender reached the rate limit: the resend still finds its message."""
+    settings.MESSAGE_RATE_LIMIT = 1
+    settings.MESSAGE_RATE_WINDOW = 3600
+    conversation = conversations.start_direct(sender=alice, recipient=mentor_maria, subject="Q")
+    client_id = uuid.uuid4()
+    first, _created = send(alice, conversation, client_id=client_id)
+    again, created = send(alice, conversation, client_id=client_id)  # over the limit
+    assert (again.pk, created) == (first.pk, False)
+    conversations.lock(conversation=conversation)
+    conversation.refresh_from_db()
+    again, created = send(alice, conversation, client_id=client_id)
+    assert (again.pk, created) == (first.pk, False)
+    with pytest.raises(ReadOnly):
+        send(alice, conversation)  # a new message is refused
+    other = conversations.start_direct(sender=mentor_maria, recipient=alice, subject="Other")
+    with pytest.raises(NotAllowed):
+        send(alice, other, client_id=client_id)  # the id is taken, in another conversation
+    assert Message.objects.count() == 1
+
+
+def test_sending_takes_one_query_for_the_checks_and_one_transaction(
+    pilot: Pilot,
+    alice: User,
+    mentor_maria: User,
+    django_assert_num_queries: Callable[..., Any],
+) -> None:
+    """The socket's hot path: recipients and blocks (1), insert, read marker, activity, the
+    offline recipient's notification (4); the transaction is a savepoint in a test (+2)."""
+    conversation = conversations.start_direct(sender=alice, recipient=mentor_maria, subject="Q")
+    send(alice, conversation)
+    with django_assert_num_queries(7):
+        send(alice, conversation)
+    assert Message.objects.filter(conversation=conversation).count() == 2
 
 
 def test_unread_counts_and_read_marker(pilot: Pilot, alice: User, mentor_maria: User) -> None:

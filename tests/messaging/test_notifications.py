@@ -48,8 +48,8 @@ def checked(content: bytes) -> dict[str, str]:
 def badge(count: int) -> bytes:
     """The Notifications link with its unread count, as the page renders it."""
     return (
-        f'>Notifications <span class="badge badge-new" data-live-badge><span data-count>{count}</span>'
-        '<span class="visually-hidden"> unread'
+        '>Notifications <span class="badge badge-new" data-live-badge>'
+        f'<span data-count>{count}</span><span class="visually-hidden"> unread'
     ).encode()
 
 
