@@ -103,7 +103,8 @@ def group_conversation(members: Sequence[Any]) -> int:
 
 
 def start_uvicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    """The app as production serves it: uvicorn, one worker."""
+    """The app as production serves it (docker-compose.yml): uvicorn without per-message
+    deflate, here one worker."""
     server = start_module(
         [
             "uvicorn",
@@ -117,6 +118,8 @@ def start_uvicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
             "--log-level",
             "warning",
             "--no-access-log",
+            "--ws-per-message-deflate",
+            "false",
         ],
         env=env,
         stdout=sys.stderr,  # stdout carries only the JSON result
