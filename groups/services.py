@@ -374,6 +374,14 @@ def lock_pilot_conversations(*, pilot: Pilot) -> int:
     return locked
 
 
+def unlock_pilot_conversations(*, pilot: Pilot) -> int:
+    """The pilot is open again (pilots calls this through its reopen hook): the conversations
+    of its loops can be written in again, except those of archived loops. Returns how many."""
+    return Conversation.objects.filter(
+        loop__pilot=pilot, loop__archived_at__isnull=True, read_only_since__isnull=False
+    ).update(read_only_since=None)
+
+
 def leave_pilot_loops(*, pilot: Pilot, user: Any) -> int:
     """`user` is out of the pilot (pilots calls this through its removal hook): they leave all
     its loops and their conversations, on open sockets too. A pair cannot go on without them,

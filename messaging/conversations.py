@@ -230,6 +230,17 @@ def lock_context(*, context: str) -> int:
     )
 
 
+def unlock_context(*, context: str) -> int:
+    """Undo lock_context (the pilot is open again): its conversations can be written in again,
+    except those someone has left (removed from the pilot: leave_context locked them)."""
+    left = Participant.objects.filter(conversation=OuterRef("pk"), left_at__isnull=False)
+    return (
+        Conversation.objects.filter(context=context, read_only_since__isnull=False)
+        .exclude(Exists(left))
+        .update(read_only_since=None)
+    )
+
+
 def _check_rate(user: Any) -> None:
     """A fixed window per user in the shared cache: at most N messages per window."""
     window = settings.MESSAGE_RATE_WINDOW

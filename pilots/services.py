@@ -375,6 +375,16 @@ def register_close_hook(hook: CloseHook) -> None:
         _close_hooks.append(hook)
 
 
+_reopen_hooks: list[CloseHook] = []
+
+
+def register_reopen_hook(hook: CloseHook) -> None:
+    """`hook(pilot=...)` runs inside the transaction that opens a closed (or archived) pilot
+    again: what the close hooks locked may be unlocked."""
+    if hook not in _reopen_hooks:
+        _reopen_hooks.append(hook)
+
+
 RemovalHook = Callable[..., object]
 _removal_hooks: list[RemovalHook] = []
 
@@ -391,7 +401,8 @@ def update_pilot(
     *, pilot: Pilot, logo: ContentFile | None = None, remove_logo: bool = False
 ) -> Pilot:
     """Save the edited pilot. New dates re-plan the weeks; a replaced or removed logo file is
-    deleted after commit; closing the pilot runs the registered close hooks."""
+    deleted after commit; closing the pilot runs the registered close hooks, opening a closed
+    one again the reopen hooks."""
     # The stored row, not `pilot` (which the form has already changed), says what changed.
     before = (
         Pilot.objects.select_for_update()
@@ -405,9 +416,14 @@ def update_pilot(
     pilot.save()
     if (before["starts_on"], before["ends_on"]) != (pilot.starts_on, pilot.ends_on):
         plan_weeks(pilot=pilot)
-    if pilot.is_closed and before["status"] not in (Pilot.Status.CLOSED, Pilot.Status.ARCHIVED):
+    was_closed = before["status"] in (Pilot.Status.CLOSED, Pilot.Status.ARCHIVED)
+    if pilot.is_closed and not was_closed:
         conversations.lock_context(context=pilot_context(pilot))
         for hook in _close_hooks:
+            hook(pilot=pilot)
+    elif was_closed and not pilot.is_closed:  # reopened, e.g. closed by mistake
+        conversations.unlock_context(context=pilot_context(pilot))
+        for hook in _reopen_hooks:
             hook(pilot=pilot)
     old_logo = before["logo"]
     if old_logo and old_logo != pilot.logo.name:

@@ -239,6 +239,21 @@ def test_closing_the_pilot_locks_its_loops_conversations_only(
         say(mentor_maria, it_field)
 
 
+def test_reopening_a_closed_pilot_unlocks_its_loops_but_not_archived_ones(
+    pilot: Pilot, pair: Group, it_field: Group, mentor_maria: User
+) -> None:
+    services.archive_group(group=pair)
+    pilot.status = Pilot.Status.CLOSED
+    pilot_services.update_pilot(pilot=pilot)
+    pilot.status = Pilot.Status.RUNNING  # closed by mistake
+    pilot_services.update_pilot(pilot=pilot)
+    for group in (pair, it_field):
+        group.conversation.refresh_from_db()
+    assert not it_field.conversation.is_read_only
+    say(mentor_maria, it_field, "Back again")
+    assert pair.conversation.is_read_only  # archived before: stays so
+
+
 def test_archiving_a_pilot_locks_its_loops_too(pilot: Pilot, pair: Group) -> None:
     pilot.status = Pilot.Status.ARCHIVED
     pilot_services.update_pilot(pilot=pilot)

@@ -1060,6 +1060,33 @@ def test_reports_from_conversations_that_belong_to_the_pilot_reach_its_queue(
     assert in_loop.outcome == Report.Outcome.DISMISSED
 
 
+def test_reopening_the_pilot_makes_its_conversations_writable_again(
+    alice: User,
+    mentor_maria: User,
+    pilot: Pilot,
+    talk: Callable[..., Conversation],
+    client_for: Any,
+    make_user: Callable[..., User],
+) -> None:
+    bob = make_user("Bob Actor", email="bob@example.com")
+    pilot_services.add_participant(pilot=pilot, user=bob, role=Role.ACTOR)
+    conversation = talk(alice, mentor_maria)
+    with_bob = talk(bob, mentor_maria)
+    pilot_services.remove_participant(pilot=pilot, user=bob)  # his conversation stays locked
+    pilot.status = Pilot.Status.CLOSED
+    pilot_services.update_pilot(pilot=pilot)
+    pilot.status = Pilot.Status.RUNNING
+    pilot_services.update_pilot(pilot=pilot)
+
+    conversation.refresh_from_db()
+    with_bob.refresh_from_db()
+    assert not conversation.is_read_only
+    assert with_bob.is_read_only
+    html = client_for(alice).get(page_url(conversation)).content.decode()
+    assert 'id="send-form"' in html
+    say(alice, conversation, "We can talk again")
+
+
 def test_closing_the_pilot_makes_its_conversations_read_only(
     alice: User,
     mentor_maria: User,
