@@ -96,7 +96,8 @@ def test_new_student_signs_up_fills_profile_and_finds_a_mentor(
     page.get_by_role("button", name="Save profile").click()
 
     expect(page).to_have_url(re.compile(r"/me/$"))
-    expect(page.get_by_role("status")).to_have_text("Your profile is saved.")
+    notices = page.get_by_role("region", name="Notices")
+    expect(notices.get_by_role("status")).to_have_text("Your profile is saved.")
     expect(progress).to_have_attribute("value", "75")
     expect(page.get_by_text("Your profile is 75 % complete.")).to_be_visible()
     assert_accessible(page)
