@@ -211,7 +211,7 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # allauth keeps this session, ends the others
 ACCOUNT_SIGNUP_FORM_CLASS = "profiles.forms.SignupForm"
 ACCOUNT_ADAPTER = "profiles.adapter.AccountAdapter"
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Mentoring] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = _("[Mentoring] ")  # in the language of the e-mail
 # allauth's defaults, spelled out so they are visible and testable.
 ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",

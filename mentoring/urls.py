@@ -15,7 +15,7 @@ urlpatterns = [
     path("", profile_views.home, name="home"),
     path("healthz", profile_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", profile_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("profiles.urls")),
     path("", include("messaging.urls")),

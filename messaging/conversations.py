@@ -18,8 +18,8 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Value
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -257,23 +257,26 @@ def _check_rate(user: Any) -> None:
         raise RateLimited(_("You are sending messages too fast. Wait a moment and try again."))
 
 
-def _recipients(conversation: Conversation, sender: Any) -> list[int]:
-    """The other active participants, whom `sender` may write to now, in one query. Raises
-    ReadOnly, or NotAllowed when either of a direct conversation's two has blocked the other."""
+def _recipients(conversation: Conversation, sender: Any) -> dict[int, str]:
+    """The other active participants, whom `sender` may write to now, with the language to
+    notify each in, in one query. Raises ReadOnly, or NotAllowed when either of a direct
+    conversation's two has blocked the other."""
     if conversation.is_read_only:
         raise ReadOnly(_("This conversation is read-only now."))
     others = Participant.objects.filter(conversation=conversation, left_at__isnull=True).exclude(
         user=sender
     )
-    if conversation.kind != Conversation.Kind.DIRECT:
-        return list(others.values_list("user_id", flat=True))
-    blocks = Block.objects.filter(
-        Q(blocker=sender, blocked=OuterRef("user")) | Q(blocker=OuterRef("user"), blocked=sender)
-    )
-    rows = list(others.annotate(blocked=Exists(blocks)).values_list("user_id", "blocked"))
-    if any(blocked for _user_id, blocked in rows):
+    if conversation.kind == Conversation.Kind.DIRECT:
+        either_way = Q(blocker=sender, blocked=OuterRef("user")) | Q(
+            blocker=OuterRef("user"), blocked=sender
+        )
+        others = others.annotate(blocked=Exists(Block.objects.filter(either_way)))
+    else:
+        others = others.annotate(blocked=Value(False))
+    rows = list(others.values_list("user_id", "user__language", "blocked"))
+    if any(blocked for _user_id, _language, blocked in rows):
         raise NotAllowed(_("You cannot write to this person."))
-    return [user_id for user_id, _blocked in rows]
+    return {user_id: language or settings.LANGUAGE_CODE for user_id, language, _b in rows}
 
 
 def send_message(
@@ -319,17 +322,22 @@ def notification_source(conversation_id: int) -> str:
     return f"conversation:{conversation_id}"
 
 
-def _notify_offline(conversation: Conversation, sender: Any, recipients: list[int]) -> None:
-    """Recipients without an open socket get one in-app notification per conversation: a
-    new message updates the unread one (or brings back a read one) instead of adding rows.
-    Online participants get nothing more, their socket shows the message. No message text."""
+def _notify_offline(conversation: Conversation, sender: Any, recipients: dict[int, str]) -> None:
+    """Recipients without an open socket get one in-app notification per conversation, in
+    their own language: a new message updates the unread one (or brings back a read one)
+    instead of adding rows. Online participants get nothing more, their socket shows the
+    message. No message text."""
     offline = sorted(set(recipients) - events.online_user_ids(recipients))
     if not offline:
         return
-    if conversation.kind == Conversation.Kind.GROUP:
-        subject = _("New messages in %(conversation)s") % {"conversation": conversation}
-    else:
-        subject = _("New message from %(name)s") % {"name": sender.display_name}
+    subjects: dict[str, str] = {}
+    for language in {recipients[uid] for uid in offline}:
+        with translation.override(language):
+            if conversation.kind == Conversation.Kind.GROUP:
+                subject = _("New messages in %(conversation)s") % {"conversation": conversation}
+            else:
+                subject = _("New message from %(name)s") % {"name": sender.display_name}
+            subjects[language] = str(subject)[:200]
     now = timezone.now()
     Notification.objects.bulk_create(
         [
@@ -337,7 +345,7 @@ def _notify_offline(conversation: Conversation, sender: Any, recipients: list[in
                 user_id=uid,
                 kind=Kind.MESSAGE,
                 source=notification_source(conversation.pk),
-                subject=str(subject)[:200],
+                subject=subjects[recipients[uid]],
                 url=conversation.get_absolute_url(),
                 created_at=now,
             )

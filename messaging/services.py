@@ -54,6 +54,7 @@ from messaging.models import (
     Participant,
 )
 from messaging.models import Message as ConversationMessage
+from profiles.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -355,12 +356,15 @@ class BroadcastEmail(EmailMessage):
 
 
 def render_email(*, recipient: Any, subject: str, body: str, url: str) -> EmailMessage:
+    """The e-mail of one notification, its frame in the recipient's language (the subject and
+    text were written for them, or by staff)."""
     context = {"recipient": recipient, "body": body, "url": url, "site_url": settings.SITE_URL}
-    return BroadcastEmail(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
-        body=render_to_string("emails/broadcast.txt", context),
-        to=[recipient.email],
-    )
+    with translation.override(recipient.preferred_language):
+        return BroadcastEmail(
+            subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
+            body=render_to_string("emails/broadcast.txt", context),
+            to=[recipient.email],
+        )
 
 
 class _SendFailed(Exception):
@@ -428,43 +432,42 @@ def _deliver_email(rows: list[Delivery], outcome: Outcome) -> None:
     mailer = mailers.default
     is_open = False
     pending = Delivery.Status.PENDING.value
-    with translation.override(settings.LANGUAGE_CODE):
-        try:
-            for index, row in enumerate(rows):
-                if not is_open:
-                    try:
-                        mailer.open()
-                    except Exception as error:
-                        # The server cannot be reached: nothing is known about the recipients,
-                        # so every row not yet handled waits for a retry.
-                        for waiting in rows[index:]:
-                            _record_failure(waiting, error, outcome, temporary=True)
-                        return
-                    is_open = True
+    try:
+        for index, row in enumerate(rows):
+            if not is_open:
                 try:
-                    message = render_email(
-                        recipient=row.recipient,
-                        subject=row.broadcast.subject,
-                        body=row.broadcast.body,
-                        url=row.broadcast.url,
-                    )
+                    mailer.open()
                 except Exception as error:
-                    _record_failure(row, error, outcome, temporary=False)
-                    continue
-                try:
-                    sent = _send_claimed(
-                        mailer, message, functools.partial(_claim_one, row.pk, pending), 1
-                    )
-                except _SendFailed as failed:
-                    _record_failure(row, failed.error, outcome)
-                    if _connection_lost(failed.error):
-                        _close_quietly(mailer)
-                        is_open = False
-                    continue
-                if sent:
-                    outcome.sent.append(row.pk)
-        finally:
-            _close_quietly(mailer)
+                    # The server cannot be reached: nothing is known about the recipients,
+                    # so every row not yet handled waits for a retry.
+                    for waiting in rows[index:]:
+                        _record_failure(waiting, error, outcome, temporary=True)
+                    return
+                is_open = True
+            try:
+                message = render_email(
+                    recipient=row.recipient,
+                    subject=row.broadcast.subject,
+                    body=row.broadcast.body,
+                    url=row.broadcast.url,
+                )
+            except Exception as error:
+                _record_failure(row, error, outcome, temporary=False)
+                continue
+            try:
+                sent = _send_claimed(
+                    mailer, message, functools.partial(_claim_one, row.pk, pending), 1
+                )
+            except _SendFailed as failed:
+                _record_failure(row, failed.error, outcome)
+                if _connection_lost(failed.error):
+                    _close_quietly(mailer)
+                    is_open = False
+                continue
+            if sent:
+                outcome.sent.append(row.pk)
+    finally:
+        _close_quietly(mailer)
 
 
 def _record_failure(
@@ -513,34 +516,33 @@ def send_digests(*, now: datetime.datetime | None = None) -> int:
         return 0
     sent = 0
     mailer = mailers.default
-    subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX
-    with translation.override(settings.LANGUAGE_CODE):
-        subject += translation.gettext("Your daily digest")
-        try:
-            for rows in by_user.values():
-                recipient = rows[0].recipient
-                context = {
-                    "recipient": recipient,
-                    "items": [row.broadcast for row in rows],
-                    "site_url": settings.SITE_URL,
-                }
+    try:
+        for rows in by_user.values():
+            recipient = rows[0].recipient
+            context = {
+                "recipient": recipient,
+                "items": [row.broadcast for row in rows],
+                "site_url": settings.SITE_URL,
+            }
+            with translation.override(recipient.preferred_language):
+                title = translation.gettext("Your daily digest")
                 message = EmailMessage(
-                    subject=subject,
+                    subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{title}",
                     body=render_to_string("emails/digest.txt", context),
                     to=[recipient.email],
                 )
-                ids = [row.pk for row in rows]
-                mine = Delivery.objects.filter(pk__in=ids, status=Delivery.Status.DIGEST)
-                try:
-                    sent += _send_claimed(
-                        mailer, message, functools.partial(_claim_all, mine), len(ids)
-                    )
-                except _SendFailed as failed:
-                    _record_digest_failure(rows, failed.error)
-                    if _connection_lost(failed.error):
-                        _close_quietly(mailer)
-        finally:
-            _close_quietly(mailer)
+            ids = [row.pk for row in rows]
+            mine = Delivery.objects.filter(pk__in=ids, status=Delivery.Status.DIGEST)
+            try:
+                sent += _send_claimed(
+                    mailer, message, functools.partial(_claim_all, mine), len(ids)
+                )
+            except _SendFailed as failed:
+                _record_digest_failure(rows, failed.error)
+                if _connection_lost(failed.error):
+                    _close_quietly(mailer)
+    finally:
+        _close_quietly(mailer)
     return sent
 
 
@@ -594,14 +596,16 @@ def send_message_emails(*, now: datetime.datetime | None = None) -> int:
     )
     user_ids = set(due)
     user_ids -= events.online_user_ids(user_ids)
+    languages = dict(User.objects.filter(pk__in=user_ids).values_list("pk", "language"))
     queued = 0
-    with translation.override(settings.LANGUAGE_CODE):
-        for uid in sorted(user_ids):
-            digest = choices.get(uid) == NotificationSetting.Email.DIGEST
-            try:
+    for uid in sorted(user_ids):
+        digest = choices.get(uid) == NotificationSetting.Email.DIGEST
+        try:
+            # Written in the recipient's language: the subject and the lines are stored.
+            with translation.override(languages.get(uid) or settings.LANGUAGE_CODE):
                 queued += _queue_message_email(uid, now=now, digest=digest)
-            except Exception:
-                logger.exception("Message e-mail to user %s not queued; the next run tries", uid)
+        except Exception:
+            logger.exception("Message e-mail to user %s not queued; the next run tries", uid)
     return queued
 
 

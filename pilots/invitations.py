@@ -317,6 +317,14 @@ def invite(
     return invitation
 
 
+def _invitation_language(invitation: Invitation) -> str:
+    """The invitee's language if they have an account, else the inviting staff member's."""
+    accounts = User.objects.filter(email__iexact=invitation.email)
+    existing = accounts.values_list("language", flat=True).first()
+    inviter = invitation.invited_by.language if invitation.invited_by else ""
+    return existing or inviter or settings.LANGUAGE_CODE
+
+
 def send_invitation(*, invitation: Invitation) -> bool:
     """E-mail the invitation with a fresh signed link; False if it is no longer open.
 
@@ -325,7 +333,7 @@ def send_invitation(*, invitation: Invitation) -> bool:
     if not invitation.is_open:
         return False
     pilot = invitation.pilot
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(_invitation_language(invitation)):
         context = {
             "invitation": invitation,
             "pilot": pilot,
@@ -335,11 +343,12 @@ def send_invitation(*, invitation: Invitation) -> bool:
             "valid_until": timezone.localdate(timezone.now() + max_age()),
             "site_url": settings.SITE_URL,
         }
-        subject = render_to_string("emails/invitation_subject.txt", context)
+        # One line: a header must not carry line breaks from a pilot's name.
+        title = " ".join(render_to_string("emails/invitation_subject.txt", context).split())
+        subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{title}"
         body = render_to_string("emails/invitation.txt", context)
     message = EmailMessage(
-        # One line: a header must not carry line breaks from a pilot's name.
-        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
+        subject=subject,
         body=body,
         to=[invitation.email],
     )

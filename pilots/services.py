@@ -217,14 +217,15 @@ def send_nudges(*, now: datetime.datetime | None = None) -> int:
     today = timezone.localdate(now)
     sent = 0
     for pilot in Pilot.objects.running().filter(starts_on__lte=today, ends_on__gte=today):
-        roles = dict(
-            Participation.objects.filter(
-                pilot=pilot, role__in=[Role.ACTOR, Role.MENTOR], user__is_active=True
-            ).values_list("user_id", "role")
-        )
-        sent += _nudge_mentors(pilot, roles, now)
+        rows = Participation.objects.filter(
+            pilot=pilot, role__in=[Role.ACTOR, Role.MENTOR], user__is_active=True
+        ).values_list("user_id", "role", "user__language")
+        roles = {uid: role for uid, role, _language in rows}
+        # Each nudge is written in its recipient's language.
+        languages = {uid: language or settings.LANGUAGE_CODE for uid, _role, language in rows}
+        sent += _nudge_mentors(pilot, roles, languages, now)
         if (today - pilot.starts_on).days in START_NUDGE_DAYS:
-            sent += _nudge_actors(pilot, roles)
+            sent += _nudge_actors(pilot, roles, languages)
     return sent
 
 
@@ -232,7 +233,9 @@ def _already_sent(sources: list[str]) -> set[str]:
     return set(Broadcast.objects.filter(source__in=sources).values_list("source", flat=True))
 
 
-def _nudge_mentors(pilot: Pilot, roles: dict[int, str], now: datetime.datetime) -> int:
+def _nudge_mentors(
+    pilot: Pilot, roles: dict[int, str], languages: dict[int, str], now: datetime.datetime
+) -> int:
     actors = [uid for uid, role in roles.items() if role == Role.ACTOR]
     last_sender = Message.objects.filter(conversation=OuterRef("pk")).order_by("-pk")
     waiting = (
@@ -262,7 +265,8 @@ def _nudge_mentors(pilot: Pilot, roles: dict[int, str], now: datetime.datetime) 
         ]
         if not mentors:
             continue
-        with translation.override(settings.LANGUAGE_CODE):
+        # A direct conversation has one mentor; should there be more, the first one's language.
+        with translation.override(languages[mentors[0]]):
             subject = translation.gettext("A question is waiting for your answer")
             body = translation.gettext(
                 "%(name)s asked you something a few days ago: %(subject)s. "
@@ -280,7 +284,7 @@ def _nudge_mentors(pilot: Pilot, roles: dict[int, str], now: datetime.datetime) 
     return sent
 
 
-def _nudge_actors(pilot: Pilot, roles: dict[int, str]) -> int:
+def _nudge_actors(pilot: Pilot, roles: dict[int, str], languages: dict[int, str]) -> int:
     actors = [uid for uid, role in roles.items() if role == Role.ACTOR]
     started = set(
         Conversation.objects.filter(
@@ -290,15 +294,15 @@ def _nudge_actors(pilot: Pilot, roles: dict[int, str]) -> int:
     sources = {f"nudge:start:{pilot.pk}:{uid}": uid for uid in actors if uid not in started}
     done = _already_sent(list(sources))
     sent = 0
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = translation.gettext("Ask a mentor your first question")
-        body = translation.gettext(
-            "The pilot %(pilot)s is in its second week. Pick a mentor and ask one concrete "
-            "question: about studies, work or this week's theme."
-        ) % {"pilot": pilot}
     for source, uid in sources.items():
         if source in done:
             continue
+        with translation.override(languages[uid]):
+            subject = translation.gettext("Ask a mentor your first question")
+            body = translation.gettext(
+                "The pilot %(pilot)s is in its second week. Pick a mentor and ask one concrete "
+                "question: about studies, work or this week's theme."
+            ) % {"pilot": pilot}
         messaging.broadcast(
             kind=Kind.MESSAGE,
             source=source,

@@ -3,8 +3,10 @@ management commands all call these."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import translation
 
 from profiles.models import Profile, User
 
@@ -51,3 +53,16 @@ def set_avatar(*, profile: Profile, image: ContentFile | None) -> None:
         if old:
             storage = profile.avatar.storage
             transaction.on_commit(lambda: storage.delete(old))
+
+
+def remember_language(*, user: User, language: str) -> None:
+    """`user` uses the site in `language` (they chose it, or signed in with it): e-mails and
+    notifications for them are written in it from now on. Unknown languages are ignored."""
+    try:
+        code = translation.get_supported_language_variant(language)
+    except LookupError:
+        return
+    if code not in dict(settings.LANGUAGES) or user.language == code:
+        return
+    User.objects.filter(pk=user.pk).update(language=code)
+    user.language = code

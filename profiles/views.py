@@ -12,6 +12,7 @@ from django.db.models import Count, Window
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_POST
 
 from profiles.access import get_profile_for_viewer
@@ -19,13 +20,24 @@ from profiles.cards import Card, load_cards, render_cards
 from profiles.forms import AvatarForm, CompetenceFormSet, DirectoryFilterForm, ProfileForm
 from profiles.matching import suggest_matches
 from profiles.models import Organisation, Profile, ProfileQuerySet
-from profiles.services import ensure_profile, set_avatar
+from profiles.services import ensure_profile, remember_language, set_avatar
 
 
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("profiles:me")
     return render(request, "home.html")
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch; a signed-in user's choice is also remembered for the
+    e-mails and notifications written to them."""
+    response = i18n.set_language(request)
+    language = request.POST.get(i18n.LANGUAGE_QUERY_PARAMETER, "")
+    if request.user.is_authenticated and language:
+        remember_language(user=request.user, language=language)
+    return response
 
 
 def healthz(request: HttpRequest) -> HttpResponse:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from allauth.account.models import EmailAddress
 from celery.exceptions import Retry
-from django.core import signing
+from django.core import mail, signing
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
@@ -136,6 +136,23 @@ def test_staff_invite_one_person_who_gets_one_email_with_the_link_and_the_pilot_
     assert "Sam Staff" in message.body
     assert "mentor" in message.body
     assert sam.get(link_in(message)).status_code == 200
+
+
+def test_the_email_is_in_the_inviters_language_or_the_invitees_own(
+    invite: Callable[..., Invitation],
+    staff_sam: User,
+    make_user: Callable[..., User],
+    pilot: Pilot,
+) -> None:
+    User.objects.filter(pk=staff_sam.pk).update(language="fi")
+    staff_sam.refresh_from_db()
+    invite("nina@example.com")  # no account: Sam's language
+    erik = make_user("Erik Expert", email="erik@example.com")
+    User.objects.filter(pk=erik.pk).update(language="en")
+    invite(erik.email, role=Role.MENTOR)  # an account: his language
+    subjects = {email.to[0]: email.subject for email in mail.outbox}
+    assert subjects["nina@example.com"] == f"[Mentorointi] Sinut on kutsuttu pilottiin {pilot.name}"
+    assert subjects[erik.email] == f"[Mentoring] You are invited to {pilot.name}"
 
 
 def test_the_email_speaks_of_actors_in_the_pilots_own_words(

@@ -133,6 +133,19 @@ def test_actor_without_a_conversation_in_the_second_week_is_nudged_once(
     assert not Notification.objects.filter(user__in=[mentor_maria, staff_sam]).exists()
 
 
+def test_a_nudge_is_written_in_the_actors_language(
+    second_week_pilot: Pilot,
+    alice: User,
+    mentor_maria: User,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    User.objects.filter(pk=alice.pk).update(language="fi")
+    assert run_due(django_capture_on_commit_callbacks, timezone.now()).nudges == 1
+    nudge = Notification.objects.get(source__startswith="nudge:", user=alice)
+    assert nudge.subject == "Kysy mentorilta ensimmäinen kysymyksesi"
+    assert second_week_pilot.name in nudge.body
+
+
 def test_actor_who_started_a_conversation_is_not_nudged(
     second_week_pilot: Pilot,
     alice: User,
