@@ -72,7 +72,11 @@ class Delivery(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
-    broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="deliveries")
+    # No index of its own: the unique constraint below starts with the broadcast and serves
+    # its lookups (one index fewer to write per row of a 10,000-person broadcast).
+    broadcast = models.ForeignKey(
+        Broadcast, on_delete=models.CASCADE, related_name="deliveries", db_index=False
+    )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries"
     )
