@@ -7,7 +7,7 @@ oscar an outsider with a profile nobody else may see.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -143,6 +143,29 @@ def login(user: User) -> Client:
 @pytest.fixture
 def client_for() -> Callable[[User], Client]:
     return login
+
+
+@pytest.fixture
+def superuser(make_user: Callable[..., User]) -> User:
+    """Whoever runs the admin."""
+    user = make_user("Admin Ada", is_staff=True)
+    User.objects.filter(pk=user.pk).update(is_superuser=True)
+    user.refresh_from_db()
+    return user
+
+
+@pytest.fixture
+def eager_tasks() -> Iterator[None]:
+    """Celery tasks run in the test's process, also on the main pass (which has a broker and
+    no worker here). Test modules that need it everywhere make it autouse."""
+    from mentoring.celery import app as celery_app
+
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = before
 
 
 # Browser tests: pytest-playwright's sync API leaves an event loop running for the rest of the

@@ -17,14 +17,6 @@ from profiles.models import User
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def superuser(make_user: Callable[..., User]) -> User:
-    user = make_user("Admin Ada", is_staff=True)
-    User.objects.filter(pk=user.pk).update(is_superuser=True)
-    user.refresh_from_db()
-    return user
-
-
 def test_reports_show_the_reported_message_only(
     pilot: Pilot,
     alice: User,

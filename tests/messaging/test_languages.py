@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core import mail
 from django.utils import timezone, translation
 
-from mentoring.celery import app as celery_app
 from messaging import conversations
 from messaging import services as messaging
 from messaging.models import Conversation, Delivery, Kind, Notification
@@ -23,15 +22,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def eager_tasks(settings: Any) -> Iterator[None]:
+def message_emails(settings: Any, eager_tasks: None) -> None:
     settings.MESSAGE_EMAIL_DELAY = 0
     settings.MESSAGE_EMAIL_INTERVAL = 60 * 60
-    before = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        celery_app.conf.task_always_eager = before
 
 
 @pytest.fixture

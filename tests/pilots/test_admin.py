@@ -14,14 +14,6 @@ from profiles.models import Organisation, User
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def superuser(make_user: Callable[..., User]) -> User:
-    user = make_user("Admin Ada", is_staff=True)
-    User.objects.filter(pk=user.pk).update(is_superuser=True)
-    user.refresh_from_db()
-    return user
-
-
 def test_pilot_added_in_the_admin_gets_its_weeks_and_its_creator_as_staff(
     superuser: User, host: Organisation, client_for: Callable[[User], Client]
 ) -> None:

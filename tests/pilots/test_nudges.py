@@ -6,33 +6,22 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core import mail
 from django.utils import timezone
 
-from mentoring.celery import app as celery_app
 from messaging import conversations
 from messaging.models import Broadcast, Conversation, Kind, Notification
 from pilots import services
 from pilots.models import Pilot, Role
 from profiles.models import User
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
 LATER = datetime.timedelta(days=3, hours=1)
-
-
-@pytest.fixture(autouse=True)
-def eager_tasks() -> Iterator[None]:
-    before = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        celery_app.conf.task_always_eager = before
 
 
 def run_due(capture: Callable[..., Any], now: datetime.datetime) -> services.DueReport:

@@ -23,14 +23,6 @@ from tests.profiles.test_profile_edit import form_data
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def superuser(make_user: Callable[..., User]) -> User:
-    user = make_user("Admin Ada", is_staff=True)
-    User.objects.filter(pk=user.pk).update(is_superuser=True)
-    user.refresh_from_db()
-    return user
-
-
 def card_of(html: bytes, user: User) -> str:
     """The card of `user` on a page, or "" when it is not there."""
     found = re.findall(
