@@ -72,6 +72,9 @@ class ReportAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the record of what was reported and decided stays
+
 
 @admin.register(Block)
 class BlockAdmin(admin.ModelAdmin):

@@ -145,7 +145,6 @@ def start_direct(
     return conversation
 
 
-@transaction.atomic
 def start_conversation(
     *,
     sender: Any,
@@ -163,6 +162,34 @@ def start_conversation(
     first = Message.objects.filter(sender=sender, client_id=client_id).first()
     if first is not None:
         return first.conversation
+    try:
+        with transaction.atomic():
+            return _start_with_message(
+                sender=sender,
+                recipient=recipient,
+                subject=subject,
+                body=body,
+                client_id=client_id,
+                theme_of=theme_of,
+            )
+    except NotAllowed:
+        # The same form posted twice at once: the other request stored the first message
+        # (in a conversation of its own), this one rolled back. Both lead to that one.
+        first = Message.objects.filter(sender=sender, client_id=client_id).first()
+        if first is None:
+            raise
+        return first.conversation
+
+
+def _start_with_message(
+    *,
+    sender: Any,
+    recipient: Any,
+    subject: str,
+    body: str,
+    client_id: uuid.UUID,
+    theme_of: str,
+) -> Conversation:
     check_may_start(sender=sender, recipient=recipient)
     shared = shared_contexts(sender=sender, recipient=recipient)
     startable = [found for found in shared if found.may_start]
@@ -292,17 +319,23 @@ def send_message(
         recipients = _recipients(conversation, sender)
         _check_rate(sender)
         with transaction.atomic():
+            # The conversation's row first: its lock makes concurrent senders take their
+            # message ids in the order they commit, so a client that asks for what came
+            # "after" the last id it saw never skips one.
+            now = timezone.now()
+            Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
             message = Message.objects.create(
-                conversation=conversation, sender=sender, body=body, client_id=client_id
+                conversation=conversation,
+                sender=sender,
+                body=body,
+                client_id=client_id,
+                created_at=now,
             )
             # The sender has read their own message; no row to update: not (or no longer) in it.
             if not Participant.objects.filter(
                 conversation=conversation, user=sender, left_at__isnull=True
             ).update(last_read_id=message.pk):
                 raise NotAllowed(_("You are not in this conversation."))
-            Conversation.objects.filter(pk=conversation.pk).update(
-                last_message_at=message.created_at
-            )
             _notify_offline(conversation, sender, recipients)
             events.message_created(message)
     except (MessagingError, IntegrityError):

@@ -319,10 +319,12 @@ def invite(
 
 def _invitation_language(invitation: Invitation) -> str:
     """The invitee's language if they have an account, else the inviting staff member's."""
-    accounts = User.objects.filter(email__iexact=invitation.email)
-    existing = accounts.values_list("language", flat=True).first()
-    inviter = invitation.invited_by.language if invitation.invited_by else ""
-    return existing or inviter or settings.LANGUAGE_CODE
+    account = User.objects.filter(email__iexact=invitation.email).first()
+    if account is not None:
+        return account.preferred_language
+    if invitation.invited_by is not None:
+        return invitation.invited_by.preferred_language
+    return settings.LANGUAGE_CODE
 
 
 def send_invitation(*, invitation: Invitation) -> bool:

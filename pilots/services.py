@@ -568,18 +568,21 @@ def warn(*, pilot: Pilot, report: Report) -> bool:
     with transaction.atomic():
         if not conversations.resolve_report(report=report, outcome=Report.Outcome.WARNED):
             return False
-        messaging.broadcast(
-            kind=Kind.ANNOUNCEMENT,
-            source=f"warning:{report.pk}",
-            subject=str(_("A note from the staff of %(pilot)s") % {"pilot": pilot.name}),
-            body=str(
+        with translation.override(report.reported_user.preferred_language):
+            subject = str(_("A note from the staff of %(pilot)s") % {"pilot": pilot.name})
+            body = str(
                 _(
                     "Someone in %(pilot)s reported your behaviour (%(reason)s), and the staff "
                     "have looked into it. Please keep every conversation respectful and follow "
                     "the pilot's guidelines. If you think this is a mistake, contact the staff."
                 )
                 % {"pilot": pilot.name, "reason": report.get_reason_display()}
-            ),
+            )
+        messaging.broadcast(
+            kind=Kind.ANNOUNCEMENT,
+            source=f"warning:{report.pk}",
+            subject=subject,
+            body=body,
             url=pilot.get_absolute_url(),
             recipient_ids=[report.reported_user_id],
         )

@@ -198,7 +198,9 @@
     if (!typingEl) {
       return;
     }
-    typingEl.textContent = typingEl.dataset.template.replace("{name}", name);
+    typingEl.textContent = typingEl.dataset.template.replace("{name}", function () {
+      return name;
+    });
     clearTimeout(typingTimer);
     typingTimer = setTimeout(function () {
       typingEl.textContent = "";
@@ -318,8 +320,8 @@
     }
   });
 
-  if (chat) {
-    live.watch(conversationId);
+  if (chat && open) {
+    live.watch(conversationId); // read here as they arrive (not on a page of older ones)
   }
   if (form) {
     form.addEventListener("submit", onSubmit);

@@ -5,7 +5,9 @@
 // navigation's unread badges (conversations, notifications) up to date and announces new
 // notifications (announcements, weekly themes, messages while away) on whatever page is open.
 // Page scripts (chat.js) use the same socket through window.MentoringLive:
-//   on(type, fn)    frames of a type ("message.new", "ack", ...), and "open" / "close"
+//   on(type, fn)    frames of a type ("message.new", "ack", ...), "open" (the server said
+//                   hello: signed in and subscribed) and "close"; a listener added after
+//                   "open" or "unread" is called at once with the latest one
 //   send(frame)     true if it went out on an open socket
 //   isOpen()
 //   watch(id)       the conversation shown on this page: its new messages are read here, so
@@ -26,6 +28,8 @@
   var stopped = false;
   var listeners = {};
   var watching = null;
+  var ready = false; // this socket said hello
+  var lastUnread = null;
   // The newest unread message id per conversation that the last "unread" snapshot counted:
   // a "message.new" at or below it is already in the total (a new conversation's first one).
   var counted = {};
@@ -78,6 +82,7 @@
   }
 
   function onUnread(frame) {
+    lastUnread = frame;
     counted = frame.latest || {};
     unreadTotal = frame.total || 0;
     setCount("nav-conversations", unreadTotal);
@@ -101,17 +106,32 @@
 
   // --- Notifications ----------------------------------------------------------------------
 
+  // A link only to this site (the server sends its own relative URLs): its path, or null.
+  function sameSite(url) {
+    if (typeof url !== "string" || !url) {
+      return null;
+    }
+    try {
+      var parsed = new URL(url, location.origin);
+      return parsed.origin === location.origin ? parsed.pathname + parsed.search + parsed.hash : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
   function announce(item) {
     if (!noticeEl || !item || !item.subject) {
       return;
     }
     var text = document.createElement("span");
-    text.textContent = noticeEl.dataset.template.replace("{subject}", item.subject);
+    text.textContent = noticeEl.dataset.template.replace("{subject}", function () {
+      return item.subject;
+    });
     var parts = [text];
-    // Only a path on this site: the server sends its own relative URLs.
-    if (typeof item.url === "string" && /^\/(?!\/)/.test(item.url)) {
+    var target = sameSite(item.url);
+    if (target) {
       var link = document.createElement("a");
-      link.href = item.url;
+      link.href = target;
       link.textContent = noticeEl.dataset.openLabel;
       parts.push(document.createTextNode(" "), link);
     }
@@ -135,7 +155,13 @@
     if (!frame || typeof frame.type !== "string") {
       return;
     }
-    if (frame.type === "unread") {
+    if (frame.type === "hello") {
+      // Signed in and subscribed: only now is this a working connection (a refused socket
+      // is accepted and closed at once, and must not reset the backoff).
+      attempts = 0;
+      ready = true;
+      emit("open", frame);
+    } else if (frame.type === "unread") {
       onUnread(frame);
     } else if (frame.type === "message.new" && frame.message) {
       onNewMessage(frame.message);
@@ -147,14 +173,19 @@
 
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + location.host + "/ws/");
-    socket.addEventListener("open", function () {
-      attempts = 0;
-      emit("open", null);
+    var current = new WebSocket(scheme + location.host + "/ws/");
+    socket = current;
+    current.addEventListener("message", function (event) {
+      if (socket === current) {
+        onFrame(event);
+      }
     });
-    socket.addEventListener("message", onFrame);
-    socket.addEventListener("close", function (event) {
+    current.addEventListener("close", function (event) {
+      if (socket !== current) {
+        return; // an old socket, already replaced
+      }
       socket = null;
+      ready = false;
       if (stopped) {
         return;
       }
@@ -169,13 +200,18 @@
   }
 
   function isOpen() {
-    return socket !== null && socket.readyState === WebSocket.OPEN;
+    return ready && socket !== null && socket.readyState === WebSocket.OPEN;
   }
 
   window.MentoringLive = {
     userId: userId,
     on: function (type, fn) {
       (listeners[type] = listeners[type] || []).push(fn);
+      if (type === "open" && ready) {
+        fn(null);
+      } else if (type === "unread" && lastUnread) {
+        fn(lastUnread);
+      }
     },
     send: function (frame) {
       if (!isOpen()) {
@@ -193,10 +229,20 @@
   window.addEventListener("pagehide", function () {
     stopped = true;
   });
-  // After every deferred page script has registered its listeners.
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", connect);
-  } else {
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted && stopped) {
+      // Back from the browser's page cache, whose sockets it closes.
+      stopped = false;
+      if (socket === null || socket.readyState >= WebSocket.CLOSING) {
+        connect();
+      }
+    }
+  });
+  // After every deferred page script has registered its listeners: deferred scripts run
+  // before DOMContentLoaded (while readyState is already "interactive").
+  if (document.readyState === "complete") {
     connect();
+  } else {
+    document.addEventListener("DOMContentLoaded", connect);
   }
 })();

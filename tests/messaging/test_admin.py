@@ -46,6 +46,11 @@ def test_reports_show_the_reported_message_only(
     assert "A private word" not in page
     assert 'name="outcome"' not in page  # read-only: resolved in the moderation queue
     assert client.get("/admin/messaging/report/add/").status_code == 403
+    assert (
+        client.post(f"/admin/messaging/report/{report.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert Report.objects.filter(pk=report.pk).exists()
 
 
 def test_blocks_are_listed_and_can_be_lifted(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from types import SimpleNamespace
@@ -670,6 +671,51 @@ async def test_a_layer_that_fails_the_probe_closes_the_socket_for_a_reconnect(
 
     monkeypatch.setattr(get_channel_layer(), "send", down)
     assert await socket.close_code() == consumers.CLOSE_RECONNECT
+
+
+async def test_a_frame_waiting_for_the_database_does_not_fail_the_probe(
+    live: Live,
+    conversation: Conversation,
+    alice: User,
+    fast_heartbeat: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The probe queues behind the frame; the layer is fine, so the socket stays."""
+    real = consumers._may_type
+
+    def slow(user: User, frame: dict[str, Any]) -> None:
+        time.sleep(1.5)  # three probe timeouts
+        real(user, frame)
+
+    monkeypatch.setattr(consumers, "_may_type", slow)
+    socket = await live.connect(alice)
+    await socket.send({"type": "typing", "conversation": conversation.pk})
+    await socket.ping()  # answered after the slow frame: the socket is still open
+
+
+async def test_events_of_committed_work_are_sent_even_if_the_frame_then_fails(
+    live: Live,
+    conversation: Conversation,
+    alice: User,
+    mentor_maria: User,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    last = await db(store_message)(mentor_maria, conversation, "Read me")
+    real = consumers._read
+
+    def read_then_fail(user: User, frame: dict[str, Any]) -> None:
+        real(user, frame)  # the marker is committed
+        raise RuntimeError("something after the commit failed")
+
+    monkeypatch.setattr(consumers, "_read", read_then_fail)
+    laptop = await live.connect(alice)
+    phone = await live.connect(alice)
+    await laptop.send({"type": "read", "conversation": conversation.pk, "up_to": last.pk})
+    assert (await phone.receive_type("read"))["last_read_id"] == last.pk
+    kinds = [frame["type"] for frame in await laptop.replies_until_pong()]
+    assert "error" in kinds  # the frame failed, and says so
+    if "read" not in kinds:  # the event may come after the error frame and the pong
+        assert (await laptop.receive_type("read"))["last_read_id"] == last.pk
 
 
 async def test_a_probe_that_never_comes_back_closes_the_socket_for_a_reconnect(

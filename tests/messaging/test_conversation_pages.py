@@ -971,6 +971,20 @@ def test_staff_warn_the_reported_person_once(
     ) == {mentor_maria.pk}
 
 
+def test_the_warning_is_written_in_the_warned_persons_language(
+    mentor_maria: User,
+    staff_sam: User,
+    pilot: Pilot,
+    reported: tuple[Conversation, Message, Report],
+    client_for: Any,
+) -> None:
+    _conversation, _rude, report = reported
+    User.objects.filter(pk=mentor_maria.pk).update(language="fi")
+    client_for(staff_sam).post(moderation_url(pilot, "warn", report.pk))  # staff in English
+    warning = Broadcast.objects.get(source=f"warning:{report.pk}")
+    assert warning.subject == f"Viesti pilotin {pilot.name} henkilöstöltä"
+
+
 def test_staff_remove_the_reported_person_from_the_pilot(
     alice: User,
     mentor_maria: User,

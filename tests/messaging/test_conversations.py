@@ -9,6 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from messaging import conversations
@@ -124,6 +126,21 @@ def test_sending_takes_one_query_for_the_checks_and_one_transaction(
     with django_assert_num_queries(7):
         send(alice, conversation)
     assert Message.objects.filter(conversation=conversation).count() == 2
+
+
+def test_the_conversation_row_is_locked_before_the_message_takes_its_id(
+    pilot: Pilot, alice: User, mentor_maria: User
+) -> None:
+    """Concurrent senders then commit in id order: a client resyncing "after" the last id it
+    saw never skips a message that committed later with a smaller id."""
+    conversation = conversations.start_direct(sender=alice, recipient=mentor_maria, subject="Q")
+    with CaptureQueriesContext(connection) as queries:
+        send(alice, conversation)
+    writes = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith(("UPDATE", "INSERT"))
+    ]
+    assert writes[0].startswith('UPDATE "messaging_conversation"'), writes
+    assert writes[1].startswith('INSERT INTO "messaging_message"'), writes
 
 
 def test_unread_counts_and_read_marker(pilot: Pilot, alice: User, mentor_maria: User) -> None:

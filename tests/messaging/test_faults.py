@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -16,8 +17,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from messaging import conversations
 from messaging import services as messaging
-from messaging.models import Broadcast, Delivery, Notification
+from messaging.models import Broadcast, Conversation, Delivery, Message, Notification
 from pilots import services
 from pilots.models import Announcement, Participation, Pilot, Role, Week
 from profiles.models import User
@@ -262,3 +264,49 @@ def test_two_tasks_holding_the_same_rows_send_each_mail_once(
     assert set(received.values()) == {1}
     rows = Delivery.objects.filter(pk__in=ids)
     assert set(rows.values_list("status", "attempts")) == {(Delivery.Status.SENT, 1)}
+
+
+def test_the_start_form_posted_twice_at_once_starts_one_conversation(
+    pilot: Pilot, alice: User, mentor_maria: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two requests with the same client id, both past the "already started?" check: one
+    stores the first message, the other rolls back and leads to the same conversation."""
+    both_checked = threading.Barrier(2, timeout=30)
+    real_check = conversations.check_may_start
+
+    def check_together(**kwargs: Any) -> None:
+        real_check(**kwargs)
+        both_checked.wait()
+
+    monkeypatch.setattr(conversations, "check_may_start", check_together)
+    client_id = uuid.uuid4()
+    started: list[int] = []
+    errors: list[BaseException] = []
+
+    def post() -> None:
+        try:
+            conversation = conversations.start_conversation(
+                sender=alice,
+                recipient=mentor_maria,
+                subject="How do I start?",
+                body="My first question",
+                client_id=client_id,
+            )
+            started.append(conversation.pk)
+        except BaseException as error:  # reported in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert len(started) == 2
+    assert started[0] == started[1]
+    assert Conversation.objects.filter(pk=started[0]).exists()
+    assert Conversation.objects.count() == 1
+    assert Message.objects.get().client_id == client_id

@@ -52,3 +52,19 @@ def test_signing_in_remembers_the_language_of_the_browser(alice: User) -> None:
     assert response.status_code == 302
     alice.refresh_from_db()
     assert alice.language == "fi"
+
+
+def test_signing_in_keeps_a_chosen_language_unless_the_switch_says_otherwise(
+    alice: User,
+) -> None:
+    User.objects.filter(pk=alice.pk).update(language="en")
+    finnish_browser = Client(headers={"accept-language": "fi"})
+    finnish_browser.post(reverse("account_login"), {"login": alice.email, "password": PASSWORD})
+    alice.refresh_from_db()
+    assert alice.language == "en"  # a browser's guess does not undo a choice
+
+    switched = Client()
+    switched.cookies[settings.LANGUAGE_COOKIE_NAME] = "fi"
+    switched.post(reverse("account_login"), {"login": alice.email, "password": PASSWORD})
+    alice.refresh_from_db()
+    assert alice.language == "fi"
