@@ -11,6 +11,8 @@ from profiles import views as profile_views
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "Mentoring"
 
+handler500 = "mentoring.views.server_error"
+
 urlpatterns = [
     path("", profile_views.home, name="home"),
     path("healthz", profile_views.healthz, name="healthz"),
