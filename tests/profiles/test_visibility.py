@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from profiles.models import Organisation, Profile, User
+from tests.conftest import page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,8 @@ def test_hidden_and_missing_profiles_look_the_same(
     hidden = client.get(f"/people/{oscar.pk}/")
     missing = client.get("/people/999999/")
     assert hidden.status_code == missing.status_code == 404
-    assert hidden.content == missing.content
+    assert page_text(hidden) == page_text(missing)
+    assert "Not found" in page_text(hidden)
 
 
 def test_hidden_profiles_are_left_out_of_the_directory_and_organisation_page(
