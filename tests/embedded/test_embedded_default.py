@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import http.cookiejar
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -15,7 +20,10 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+from websockets.asyncio.client import connect
+from websockets.typing import Origin
 
+from profiles.demo import DEMO_PASSWORD
 from profiles.models import Profile, User
 
 pytestmark = pytest.mark.embedded
@@ -53,20 +61,50 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _sign_in(port: int, email: str, password: str) -> str:
+    """Sign in through the login form; the Cookie header of the session."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login = f"http://127.0.0.1:{port}/accounts/login/"
+    with opener.open(login, timeout=10) as page:
+        form = page.read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+    assert token, form
+    data = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token.group(1), "login": email, "password": password}
+    ).encode()
+    request = urllib.request.Request(login, data=data, headers={"Referer": login})
+    with opener.open(request, timeout=10) as signed_in:
+        assert "/accounts/login/" not in signed_in.url, "the demo login was refused"
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+async def _first_frames(port: int, cookie: str) -> list[dict[str, Any]]:
+    async with connect(
+        f"ws://127.0.0.1:{port}/ws/",
+        origin=Origin(f"http://127.0.0.1:{port}"),
+        additional_headers={"Cookie": cookie},
+    ) as live:
+        return [json.loads(await asyncio.wait_for(live.recv(), 10)) for _ in range(3)]
+
+
 def test_runserver_serves_the_site_on_sqlite(tmp_path: Path) -> None:
-    """What `make run` starts: migrate on a fresh SQLite file, then the ASGI dev server."""
+    """What `make run` starts: migrate and seed a fresh SQLite file, then the ASGI dev server;
+    a demo login's live socket says hello."""
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in {"DATABASE_URL", "REDIS_URL", "EMAIL_URL", "SECRET_KEY", "DEBUG"}
     }
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
+    for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env={**env, "EMAIL_URL": "memorymail://"},
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
@@ -93,6 +131,11 @@ def test_runserver_serves_the_site_on_sqlite(tmp_path: Path) -> None:
             f"http://127.0.0.1:{port}/static/vendor/pico/pico.min.css", timeout=5
         ) as css:
             assert css.status == 200
+        # A demo login's pages open their live socket (live.js) on the in-memory layer.
+        cookie = _sign_in(port, "student1@demo.example", DEMO_PASSWORD)
+        frames = asyncio.run(_first_frames(port, cookie))
+        assert [frame["type"] for frame in frames] == ["hello", "unread", "notifications"]
+        assert frames[2]["unread"] >= 1  # the demo pilot's announcement and theme
     finally:
         server.terminate()
         server.wait(timeout=10)
