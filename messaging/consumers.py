@@ -319,6 +319,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.user: Any = None
         self.session_key: str | None = None
         self.slot: str | None = None
+        self.slot_owner = 0
         self.heartbeat: asyncio.Task[None] | None = None
         self.joined: set[str] = set()
         self.conversation_ids: set[int] = set()
@@ -372,6 +373,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             with contextlib.suppress(Exception):
                 if await cache.aget(self.slot) == self.channel_name:
                     await cache.adelete(self.slot)
+                await self._maybe_offline()
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         # An unexpected message (from the channel layer) must not end the socket.
@@ -576,8 +578,21 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             key = events.socket_slot_key(user_id, number)
             if await cache.aadd(key, self.channel_name, timeout=SLOT_TTL):
                 self.slot = key
+                self.slot_owner = user_id
+                await cache.aset(events.online_key(user_id), 1, timeout=SLOT_TTL)
                 return True
         return False
+
+    async def _maybe_offline(self) -> None:
+        """This socket closed: if it was the user's last one, they are offline now. (A socket
+        opening meanwhile marks them online again at its next heartbeat at the latest.)"""
+        user_id = self.slot_owner
+        slots = [
+            events.socket_slot_key(user_id, number)
+            for number in range(settings.MAX_SOCKETS_PER_USER)
+        ]
+        if not await cache.aget_many(slots):
+            await cache.adelete(events.online_key(user_id))
 
     async def _beat(self) -> None:
         while not self.closing:
@@ -592,6 +607,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             if self.slot and not await cache.atouch(self.slot, SLOT_TTL):
                 # Expired (the cache was down or flushed): hold it again if it is free.
                 await cache.aadd(self.slot, self.channel_name, timeout=SLOT_TTL)
+            if self.slot:
+                await cache.aset(events.online_key(self.slot_owner), 1, timeout=SLOT_TTL)
         except Exception:
             logger.warning("WebSocket slot heartbeat failed", exc_info=True)
 

@@ -17,7 +17,6 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -33,20 +32,21 @@ def conversation_group(conversation_id: int) -> str:
 
 
 def socket_slot_key(user_id: int, number: int) -> str:
-    """The cache key of one of a user's open-socket slots (held by the consumer, read by the
-    online check in conversations)."""
+    """The cache key of one of a user's open-socket slots (held by the consumer: at most
+    MAX_SOCKETS_PER_USER sockets per user)."""
     return f"ws-slot:{user_id}:{number}"
 
 
+def online_key(user_id: int) -> str:
+    """The cache key that says a user has a socket open: set by each of their sockets and
+    kept alive by its heartbeat; the last one to close deletes it."""
+    return f"ws-online:{user_id}"
+
+
 def online_user_ids(user_ids: Iterable[int]) -> set[int]:
-    """Those of `user_ids` with an open socket now: each socket holds a slot in the shared
-    cache (events.socket_slot_key, kept alive by its heartbeat). One cache round trip."""
-    ids = list(user_ids)
-    keys = {
-        socket_slot_key(uid, number): uid
-        for uid in ids
-        for number in range(settings.MAX_SOCKETS_PER_USER)
-    }
+    """Those of `user_ids` with an open socket now: one cache round trip, one key each (a
+    broadcast asks this for 1,000 people at a time)."""
+    keys = {online_key(uid): uid for uid in user_ids}
     if not keys:
         return set()
     try:

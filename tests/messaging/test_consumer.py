@@ -839,6 +839,23 @@ async def test_open_sockets_per_user_are_capped(
     await live.connect_with(cookie)
 
 
+async def test_a_user_is_online_while_any_of_their_sockets_is_open(
+    live: Live, alice: User, mentor_maria: User
+) -> None:
+    def online() -> set[int]:
+        return events.online_user_ids([alice.pk, mentor_maria.pk])
+
+    assert await db(online)() == set()
+    _client, cookie = await db(signed_in)(alice)
+    laptop = await live.connect_with(cookie)
+    phone = await live.connect_with(cookie)
+    assert await db(online)() == {alice.pk}
+    await live.close(laptop)
+    assert await db(online)() == {alice.pk}  # the phone is still open
+    await live.close(phone)
+    assert await db(online)() == set()
+
+
 async def test_sending_too_fast_gets_a_rate_limited_error_frame(
     live: Live,
     conversation: Conversation,

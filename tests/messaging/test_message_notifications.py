@@ -17,7 +17,6 @@ from django.utils import timezone
 from mentoring.celery import app as celery_app
 from messaging import conversations, events
 from messaging import services as messaging
-from messaging.events import socket_slot_key
 from messaging.models import Conversation, Delivery, Kind, Notification
 from pilots import services as pilot_services
 from pilots.models import Pilot
@@ -57,7 +56,7 @@ def send(user: User, conversation: Conversation, body: str = SECRET) -> None:
 
 
 def go_online(user: User) -> None:
-    cache.set(socket_slot_key(user.pk, 3), "specific.channel!abc", timeout=60)
+    cache.set(events.online_key(user.pk), 1, timeout=60)
 
 
 def due_time(after: datetime.timedelta = LATER) -> datetime.datetime:
