@@ -5,20 +5,25 @@ conversation list open; the actor starts a conversation about this week's theme 
 mentor's profile. The mentor sees it arrive without reloading, with its unread badge, opens it
 and answers; the actor sees the answer arrive in the open conversation. A third browser without
 JavaScript sends a message with the plain form and the mentor gets it live. The mentor's other
-tab, on another page, shows the unread badge live and counts the first message once. Every
-page passes axe-core with no serious or critical violation, the page without scripts too.
+tab, on another page, shows the unread badge live and counts the first message once. When the
+actor's socket is closed, a message sent meanwhile arrives after the reconnect. Every page
+passes axe-core with no serious or critical violation, the page without scripts too.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
+import threading
+import uuid
 from collections.abc import Callable
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
+from messaging import conversations, events
 from messaging.models import Conversation, Message
 from pilots import services
 from pilots.models import Pilot, Role, Week
@@ -36,6 +41,7 @@ QUESTION = "How did you find your first job in IT?"
 FIRST = "Hi Maria! I am a second-year ICT student. How did you get your first job?"
 ANSWER = "Through a summer internship. Ask your teachers which companies take interns."
 NO_JS = "Thank you! I will ask about internships tomorrow."
+MISSED = "Tell me how it went!"
 
 
 def sign_in(context: BrowserContext, url: str, email: str) -> Page:
@@ -47,6 +53,26 @@ def sign_in(context: BrowserContext, url: str, email: str) -> Page:
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     return page
+
+
+def in_thread(function: Callable[..., object], *args: object, **kwargs: object) -> None:
+    """Call a service that sends live events: Playwright's loop runs in this thread, where the
+    channel layer cannot be called synchronously."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            function(*args, **kwargs)
+        except BaseException as error:  # raised again below, in the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=30)
+    if errors:
+        raise errors[0]
 
 
 def conversations_link(page: Page) -> Locator:
@@ -184,12 +210,27 @@ def test_actor_and_mentor_talk_live_and_without_javascript(
     expect(actor_messages).to_have_count(3)
     expect(actor_messages.last).to_contain_text(NO_JS)
 
+    # --- The actor's socket drops; what is sent meanwhile arrives after the reconnect --------
+    in_thread(events.end_sessions, actor.pk)  # closes the actor's sockets with 4000
+    actor_page.wait_for_function("() => !window.MentoringLive.isOpen()")
+    in_thread(
+        conversations.send_message,
+        sender=mentor,
+        conversation=conversation,
+        body=MISSED,
+        client_id=uuid.uuid4(),
+    )
+    expect(actor_messages).to_have_count(4)  # resynced over HTTP after the new hello
+    expect(actor_messages.last).to_contain_text(MISSED)
+    actor_page.wait_for_function("() => window.MentoringLive.isOpen()")
+    assert actor_page.url == actor_url, "the conversation was reloaded"
+
     # axe runs as a script, which the context without JavaScript cannot: check the same page
     # with the site's own scripts refused instead, as a browser without them renders it.
     scriptless = new_context()
     scriptless.route(re.compile(r"/static/js/"), lambda route: route.abort())
     scriptless_page = sign_in(scriptless, login_url, actor.email)
     scriptless_page.goto(live_site(conversation.get_absolute_url()))
-    expect(scriptless_page.locator("#messages > li")).to_have_count(3)
+    expect(scriptless_page.locator("#messages > li")).to_have_count(4)
     assert scriptless_page.evaluate("typeof window.MentoringLive") == "undefined"
     assert_accessible(scriptless_page)
