@@ -93,7 +93,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # PostgreSQL: a connection pool per process (psycopg_pool). Under ASGI each request runs in a
 # thread of its own, so persistent connections (CONN_MAX_AGE) are never reused; the pool is
 # what saves opening a connection per request (benchmark W4). DATABASE_POOL_SIZE=0 turns it off.
-DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=8)
+# A web process needs one per page request in flight plus up to four for its WebSockets'
+# database threads (messaging.consumers.DB_THREADS).
+DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=12)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL_SIZE:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {

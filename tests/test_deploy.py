@@ -387,6 +387,22 @@ def test_web_has_a_health_check_on_healthz_and_can_be_scaled() -> None:
     assert ("EXPOSE", "8000") in _dockerfile()
 
 
+def test_postgres_takes_every_web_process_full_pool() -> None:
+    """Scaled to the most web containers the published port range allows, each worker with a
+    full pool, PostgreSQL still has connections for the Celery processes and an admin."""
+    web = SERVICES["web"]
+    low, high = (int(n) for n in str(web["ports"][0]).split(":")[-2].split("-"))
+    containers = high - low + 1
+    workers = int(_argv(web["command"])[_argv(web["command"]).index("--workers") + 1])
+    declared = str(COMPOSE["x-app-env"]["DATABASE_POOL_SIZE"])
+    pool = re.fullmatch(r"\$\{DATABASE_POOL_SIZE:-(\d+)\}", declared)
+    assert pool, declared
+    assert int(pool.group(1)) == settings.DATABASE_POOL_SIZE
+    command = _argv(SERVICES["postgres"]["command"])
+    max_connections = int(command[command.index("-c") + 1].removeprefix("max_connections="))
+    assert max_connections >= containers * workers * settings.DATABASE_POOL_SIZE + 20
+
+
 # --- docker-compose.yml: environment -----------------------------------------------------------
 
 
