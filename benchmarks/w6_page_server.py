@@ -1,0 +1,218 @@
+"""W6: the page server as deployed, against gunicorn sync workers on a bare view.
+
+The pages are a signed-in actor's everyday ones on the demo data (`seed_demo`: the first
+pilot's 28 actors, 11 mentors, weekly themes, loops and conversations): their profile, the
+people directory, the pilot's home, the conversation list, a conversation, the notifications.
+Two servers run side by side, each with 2 workers, DEBUG off and collected static files:
+
+- `deployed`: uvicorn serving the ASGI application, as docker-compose.yml runs it;
+- `gunicorn`: gunicorn's sync workers serving the WSGI application, the alternative for pages
+  (WebSockets would still need the ASGI server).
+
+The baseline is the bare view (`/bench/bare/`, the same middleware and session) on the
+gunicorn server. Each run loads the baseline, then the pages on each server, with
+`CONCURRENCY` (16) clients. The JSON names the faster page server: choose the deployment by
+it. Needs DATABASE_URL (a role with CREATEDB; `bench_w6` is created and dropped) and
+REDIS_URL; scripts/bench.sh provides both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import (
+    django_env,
+    drop_database,
+    free_port,
+    progress_logger,
+    recreate_database,
+    services_from_env,
+    setup_django,
+    start_module,
+    stop_process,
+    wait_until_ready,
+    with_database,
+)
+from benchmarks.w4_directory import (
+    CONCURRENCY,
+    CONN_MAX_AGE,
+    RUN_SECONDS,
+    RUNS,
+    SERVER_STOP_SECONDS,
+    WARMUP_SECONDS,
+    Run,
+    load,
+    start_server,
+    summary,
+)
+
+BENCH_DB = "bench_w6"
+SECRET_KEY = "bench-w6-not-a-secret-" + "x" * 40
+ACTOR_EMAIL = "student1@demo.example"
+
+log = progress_logger("W6")
+
+
+def actor_pages() -> tuple[list[str], tuple[str, str]]:
+    """The actor's pages, and the session cookie they are loaded with."""
+    from django.conf import settings
+    from django.test import Client
+
+    from messaging.models import Conversation
+    from pilots.models import Participation
+    from profiles.models import User
+
+    actor = User.objects.get(email=ACTOR_EMAIL)
+    pilot = Participation.objects.filter(user=actor).select_related("pilot").first()
+    conversation = Conversation.objects.of_user(actor).order_by("pk").first()
+    if pilot is None or conversation is None:
+        raise RuntimeError("seed_demo made no pilot or conversation for the demo actor")
+    pages = [
+        "/me/",
+        "/people/",
+        pilot.pilot.get_absolute_url(),
+        "/conversations/",
+        conversation.get_absolute_url(),
+        "/notifications/",
+    ]
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(actor)
+    for page in pages:
+        response = client.get(page)
+        if response.status_code != 200:
+            raise RuntimeError(f"{page} answered {response.status_code}")
+    return pages, (settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value)
+
+
+def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    server = start_module(
+        [
+            "gunicorn",
+            "mentoring.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        stdout=sys.stderr,  # stdout carries only the JSON result
+    )
+
+    def healthy() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                return bool(r.status == 200)
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+            return False
+
+    wait_until_ready(
+        server, healthy, name="gunicorn", request="/healthz", stop_timeout=SERVER_STOP_SECONDS
+    )
+    return server
+
+
+async def measure(
+    deployed: str, gunicorn: str, pages: list[str], cookie: tuple[str, str]
+) -> dict[str, list[Run]]:
+    loads = {
+        "baseline": (gunicorn, ["/bench/bare/"]),
+        "deployed": (deployed, pages),
+        "gunicorn": (gunicorn, pages),
+    }
+    for base, paths in loads.values():  # warm every worker: templates, connections, caches
+        await load(base, paths, cookie, WARMUP_SECONDS)
+    runs: dict[str, list[Run]] = {name: [] for name in loads}
+    for number in range(RUNS):
+        for name, (base, paths) in loads.items():
+            runs[name].append(await load(base, paths, cookie, RUN_SECONDS))
+        log(
+            f"run {number + 1}/{RUNS}: "
+            + ", ".join(
+                f"{name} {found[-1].rps:.0f} req/s p99 {found[-1].percentile_ms(99):.0f} ms"
+                for name, found in runs.items()
+            )
+        )
+    return runs
+
+
+def main() -> dict[str, Any]:
+    server_url, redis_url = services_from_env("W6")
+    began = time.monotonic()
+    database_url = with_database(server_url, BENCH_DB)
+    static_root = tempfile.mkdtemp(prefix="bench-w6-static-")
+    servers: list[subprocess.Popen[bytes]] = []
+    recreate_database(server_url, BENCH_DB)
+    try:
+        env = django_env(
+            settings_module="benchmarks.settings",
+            secret_key=SECRET_KEY,
+            database_url=database_url,
+            redis_url=redis_url,
+            ALLOWED_HOSTS="127.0.0.1",
+            CONN_MAX_AGE=CONN_MAX_AGE,
+            STATIC_ROOT=static_root,
+            EMAIL_URL="memorymail://",
+        )
+        setup_django(env, collect_static=True)
+        from django.core.management import call_command
+        from django.db import connections
+
+        call_command("seed_demo", verbosity=0)
+        pages, cookie = actor_pages()
+        connections.close_all()
+        deployed_port, gunicorn_port = free_port(), free_port()
+        servers.append(start_server(env, deployed_port))
+        servers.append(start_gunicorn(env, gunicorn_port))
+        runs = asyncio.run(
+            measure(
+                f"http://127.0.0.1:{deployed_port}",
+                f"http://127.0.0.1:{gunicorn_port}",
+                pages,
+                cookie,
+            )
+        )
+    finally:
+        for server in servers:
+            stop_process(server, timeout=SERVER_STOP_SECONDS)
+        drop_database(server_url, BENCH_DB, log=log)
+        shutil.rmtree(static_root, ignore_errors=True)
+
+    figures = {name: summary(found) for name, found in runs.items()}
+    errors = {name: sum(run.errors for run in found) for name, found in runs.items()}
+    baseline = figures["baseline"]["rps"]
+    faster = max(("deployed", "gunicorn"), key=lambda name: figures[name]["rps"])
+    return {
+        "id": "W6",
+        "pages": pages,
+        "concurrency": CONCURRENCY,
+        "servers": {
+            "deployed": "uvicorn mentoring.asgi:application --workers 2",
+            "gunicorn": "gunicorn mentoring.wsgi:application --workers 2 (sync)",
+        },
+        **{name: {**figures[name], "errors": errors[name]} for name in figures},
+        "ratio_deployed": round(figures["deployed"]["rps"] / baseline, 3) if baseline else None,
+        "ratio_gunicorn": round(figures["gunicorn"]["rps"] / baseline, 3) if baseline else None,
+        "faster_page_server": faster,
+        "runs": RUNS,
+        "seconds_per_run": RUN_SECONDS,
+        "total_seconds": round(time.monotonic() - began, 1),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(main()))
