@@ -19,6 +19,7 @@ REDIS_URL; scripts/bench.sh provides both.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import shutil
 import subprocess
@@ -172,7 +173,7 @@ def main() -> dict[str, Any]:
         from django.core.management import call_command
         from django.db import connections
 
-        call_command("seed_demo", verbosity=0)
+        call_command("seed_demo", stdout=io.StringIO())  # stdout carries only the JSON
         pages, cookie = actor_pages()
         connections.close_all()
         deployed_port, gunicorn_port = free_port(), free_port()
