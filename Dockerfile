@@ -66,4 +66,4 @@ USER 10001:10001
 
 EXPOSE 8000
 
-CMD ["uvicorn", "mentoring.asgi:application", "--host", "0.0.0.0", "--port", "8000", "--workers", "2", "--proxy-headers", "--no-access-log"]
+CMD ["gunicorn", "mentoring.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2"]

@@ -13,6 +13,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -165,3 +167,53 @@ def stop_process(process: subprocess.Popen[bytes], *, timeout: float) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+# --- Page servers (W4, W6) ---------------------------------------------------------------
+
+PAGE_SERVERS = {
+    # docker-compose.yml's `web` service: pages, forms and files.
+    "gunicorn": [
+        "gunicorn",
+        "mentoring.wsgi:application",
+        "--workers",
+        "2",
+        "--log-level",
+        "warning",
+        "--bind",
+    ],
+    # docker-compose.yml's `ws` service (WebSockets); it serves the ASGI application's pages
+    # too, which W6 compares.
+    "uvicorn": [
+        "uvicorn",
+        "mentoring.asgi:application",
+        "--workers",
+        "2",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--host",
+        "127.0.0.1",
+        "--port",
+    ],
+}
+
+
+def start_page_server(
+    kind: str, env: dict[str, str], port: int, *, stop_timeout: float
+) -> subprocess.Popen[bytes]:
+    """`kind` ("gunicorn" or "uvicorn") with 2 workers on the loopback, once /healthz answers.
+    Its output goes to stderr: stdout carries only the benchmark's JSON."""
+    address = f"127.0.0.1:{port}" if kind == "gunicorn" else str(port)
+    server = start_module([*PAGE_SERVERS[kind], address], env=env, stdout=sys.stderr)
+
+    def healthy() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                return bool(r.status == 200)
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+            return False
+
+    wait_until_ready(server, healthy, name=kind, request="/healthz", stop_timeout=stop_timeout)
+    return server

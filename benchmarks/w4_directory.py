@@ -1,10 +1,10 @@
 """W4: the profile directory with 10,000 profiles, search and filters on, pages of 50.
 
 Baseline: a bare Django view on the same server process (benchmarks.urls), with the same
-session cookie, so both go through the same middleware. The server is served as in
-production: uvicorn, 2 workers, DEBUG off, manifest static files. Needs DATABASE_URL (a role
-with CREATEDB; a throwaway database `bench_w4` is created and dropped on that server) and
-REDIS_URL; scripts/bench.sh provides both. Prints one JSON object on stdout.
+session cookie, so both go through the same middleware. The pages are served as in production
+(docker-compose.yml `web`): gunicorn, 2 sync workers, DEBUG off, manifest static files. Needs
+DATABASE_URL (a role with CREATEDB; a throwaway database `bench_w4` is created and dropped on
+that server) and REDIS_URL; scripts/bench.sh provides both. Prints one JSON object on stdout.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,9 +37,8 @@ from benchmarks.common import (
     recreate_database,
     services_from_env,
     setup_django,
-    start_module,
+    start_page_server,
     stop_process,
-    wait_until_ready,
     with_database,
 )
 
@@ -390,39 +387,6 @@ def session_cookie(viewer: Any) -> tuple[str, str]:
 # --- Server ------------------------------------------------------------------------------
 
 
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    server = start_module(
-        [
-            "uvicorn",
-            "mentoring.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-        stdout=sys.stderr,  # stdout carries only the JSON result
-    )
-
-    def healthy() -> bool:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                return r.status == 200
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.2)
-            return False
-
-    wait_until_ready(
-        server, healthy, name="uvicorn", request="/healthz", stop_timeout=SERVER_STOP_SECONDS
-    )
-    return server
-
-
 # --- Load --------------------------------------------------------------------------------
 
 
@@ -547,7 +511,7 @@ def main() -> dict[str, Any]:
         connections.close_all()
 
         port = free_port()
-        server = start_server(env, port)
+        server = start_page_server("gunicorn", env, port, stop_timeout=SERVER_STOP_SECONDS)
         base = f"http://127.0.0.1:{port}"
         baseline, subject = asyncio.run(measure(base, ["/bench/bare/"], paths, cookie))
     finally:
@@ -567,7 +531,7 @@ def main() -> dict[str, Any]:
         "profiles": PROFILES,
         "concurrency": CONCURRENCY,
         "page_size": 50,
-        "server": {"workers": 2, "conn_max_age": int(CONN_MAX_AGE)},
+        "server": {"kind": "gunicorn", "workers": 2, "conn_max_age": int(CONN_MAX_AGE)},
         "baseline": base_summary,
         "subject": subject_summary,
         "ratio_rps": round(ratio, 3),

@@ -5,9 +5,10 @@ pilot's 28 actors, 11 mentors, weekly themes, loops and conversations): their pr
 people directory, the pilot's home, the conversation list, a conversation, the notifications.
 Two servers run side by side, each with 2 workers, DEBUG off and collected static files:
 
-- `deployed`: uvicorn serving the ASGI application, as docker-compose.yml runs it;
-- `gunicorn`: gunicorn's sync workers serving the WSGI application, the alternative for pages
-  (WebSockets would still need the ASGI server).
+- `deployed`: uvicorn serving the ASGI application (how pages were served before W6; the
+  `ws` service still runs it for /ws/);
+- `gunicorn`: gunicorn's sync workers serving the WSGI application (the `web` service since
+  W6 measured it faster; WebSockets need the ASGI server).
 
 The baseline is the bare view (`/bench/bare/`, the same middleware and session) on the
 gunicorn server. Each run loads the baseline, then the pages on each server, with
@@ -26,8 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +40,8 @@ from benchmarks.common import (
     recreate_database,
     services_from_env,
     setup_django,
-    start_module,
+    start_page_server,
     stop_process,
-    wait_until_ready,
     with_database,
 )
 from benchmarks.w4_directory import (
@@ -55,7 +53,6 @@ from benchmarks.w4_directory import (
     WARMUP_SECONDS,
     Run,
     load,
-    start_server,
     summary,
 )
 
@@ -95,36 +92,6 @@ def actor_pages() -> tuple[list[str], tuple[str, str]]:
         if response.status_code != 200:
             raise RuntimeError(f"{page} answered {response.status_code}")
     return pages, (settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value)
-
-
-def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    server = start_module(
-        [
-            "gunicorn",
-            "mentoring.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=sys.stderr,  # stdout carries only the JSON result
-    )
-
-    def healthy() -> bool:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                return bool(r.status == 200)
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.2)
-            return False
-
-    wait_until_ready(
-        server, healthy, name="gunicorn", request="/healthz", stop_timeout=SERVER_STOP_SECONDS
-    )
-    return server
 
 
 async def measure(
@@ -177,8 +144,8 @@ def main() -> dict[str, Any]:
         pages, cookie = actor_pages()
         connections.close_all()
         deployed_port, gunicorn_port = free_port(), free_port()
-        servers.append(start_server(env, deployed_port))
-        servers.append(start_gunicorn(env, gunicorn_port))
+        for kind, port in (("uvicorn", deployed_port), ("gunicorn", gunicorn_port)):
+            servers.append(start_page_server(kind, env, port, stop_timeout=SERVER_STOP_SECONDS))
         runs = asyncio.run(
             measure(
                 f"http://127.0.0.1:{deployed_port}",

@@ -1,8 +1,8 @@
 """The production deployment: Dockerfile, docker-compose.yml and the production settings.
 
 There is no Docker engine on the test machines, so the files are tested without it: every
-command in the compose file is resolved against the code the way uvicorn, Celery and Django
-resolve it, the compose environment is loaded into the settings in subprocesses (as the
+command in the compose file is resolved against the code the way gunicorn, uvicorn, Celery and
+Django resolve it, the compose environment is loaded into the settings in subprocesses (as the
 containers load it), and the web service's command, migration and health check run for real
 on a local SQLite file.
 """
@@ -40,6 +40,8 @@ from django.template import engines
 from django.test import Client
 from django.urls import include, path, resolve
 from django.utils.module_loading import import_string
+from gunicorn.config import Config as GunicornConfig
+from gunicorn.util import import_app as gunicorn_import_app
 from uvicorn.importer import import_from_string
 from uvicorn.main import main as uvicorn_cli
 
@@ -267,10 +269,10 @@ _NONCE_SOURCE = r"'nonce-[\w+/=-]{16,}'"
 
 
 def test_compose_runs_the_production_processes() -> None:
-    assert set(SERVICES) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
+    assert set(SERVICES) == {"postgres", "redis", "migrate", "web", "ws", "worker", "beat"}
     assert SERVICES["postgres"]["image"] == "postgres:15"
     assert SERVICES["redis"]["image"] == "redis:7"
-    assert APP_SERVICES == ["beat", "migrate", "web", "worker"]
+    assert APP_SERVICES == ["beat", "migrate", "web", "worker", "ws"]
     for name in APP_SERVICES:
         assert "command" in SERVICES[name], f"{name} must say which process it runs"
     volumes = {
@@ -288,6 +290,14 @@ def _check_uvicorn(args: list[str]) -> None:
     assert application is import_string(settings.ASGI_APPLICATION)
     assert inspect.iscoroutinefunction(application.__call__)  # an ASGI application
     assert params["host"] == "0.0.0.0"  # noqa: S104 - inside the container, behind the balancer
+
+
+def _check_gunicorn(args: list[str]) -> None:
+    parsed = GunicornConfig().parser().parse_args(list(args))  # unknown options exit
+    (app_uri,) = parsed.args
+    assert gunicorn_import_app(app_uri) is import_string(settings.WSGI_APPLICATION)
+    assert parsed.bind == ["0.0.0.0:8000"]
+    assert int(parsed.workers or 0) >= 1
 
 
 def _check_celery(args: list[str]) -> None:
@@ -317,6 +327,8 @@ def test_app_commands_name_real_code(service: str) -> None:
     match argv:
         case ["uvicorn", *args]:
             _check_uvicorn(args)
+        case ["gunicorn", *args]:
+            _check_gunicorn(args)
         case ["celery", *args]:
             _check_celery(args)
         case ["python", "manage.py", *args] if args:
@@ -330,6 +342,10 @@ def test_the_checks_above_can_fail() -> None:
         _check_uvicorn(["mentoring.asgi:no_such_app"])
     with pytest.raises(Exception, match="bogus"):
         _check_uvicorn(["mentoring.asgi:application", "--bogus"])
+    with pytest.raises(Exception, match=r"no_such_app|object"):
+        _check_gunicorn(["mentoring.wsgi:no_such_app", "--bind", "0.0.0.0:8000"])
+    with pytest.raises(SystemExit):
+        _check_gunicorn(["mentoring.wsgi:application", "--bogus"])
     with pytest.raises(AssertionError):
         _check_celery(["-A", "mentoring", "wrker"])
     with pytest.raises(Exception, match="bogus"):
@@ -370,37 +386,61 @@ def test_services_wait_for_what_they_depend_on() -> None:
     assert SERVICES["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
 
 
-def test_web_has_a_health_check_on_healthz_and_can_be_scaled() -> None:
-    web = SERVICES["web"]
-    assert web["healthcheck"]["test"][:3] == ["CMD", "python", "-c"]
-    assert '"/healthz"' in web["healthcheck"]["test"][3]
+def _listens_on(argv: list[str]) -> str:
+    """The port a server command listens on (uvicorn's --port, gunicorn's --bind)."""
+    if "--port" in argv:
+        return argv[argv.index("--port") + 1]
+    return argv[argv.index("--bind") + 1].rpartition(":")[2]
+
+
+def _port_range(service: dict[str, Any]) -> tuple[int, int]:
+    low, high = (int(n) for n in str(service["ports"][0]).split(":")[-2].split("-"))
+    return low, high
+
+
+@pytest.mark.parametrize("name", ["web", "ws"])
+def test_servers_have_a_health_check_on_healthz_and_can_be_scaled(name: str) -> None:
+    service = SERVICES[name]
+    assert service["healthcheck"]["test"][:3] == ["CMD", "python", "-c"]
+    assert '"/healthz"' in service["healthcheck"]["test"][3]
     assert resolve("/healthz").func is profile_views.healthz
     # `--scale web=N` needs no fixed container name and no single fixed host port.
-    assert "container_name" not in web
-    for mapping in web.get("ports", []):
+    assert "container_name" not in service
+    for mapping in service.get("ports", []):
         *host, container = str(mapping).split(":")
         assert container == "8000"
         if host:
             assert re.fullmatch(r"\d+-\d+", host[-1]), f"{mapping}: one host port for N replicas"
-    port = _argv(web["command"])[_argv(web["command"]).index("--port") + 1]
-    assert port == "8000"
+    assert _listens_on(_argv(service["command"])) == "8000"
     assert ("EXPOSE", "8000") in _dockerfile()
 
 
-def test_postgres_takes_every_web_process_full_pool() -> None:
-    """Scaled to the most web containers the published port range allows, each worker with a
-    full pool, PostgreSQL still has connections for the Celery processes and an admin."""
-    web = SERVICES["web"]
-    low, high = (int(n) for n in str(web["ports"][0]).split(":")[-2].split("-"))
-    containers = high - low + 1
-    workers = int(_argv(web["command"])[_argv(web["command"]).index("--workers") + 1])
+def test_pages_and_websockets_have_servers_of_their_own() -> None:
+    """gunicorn's sync workers serve the pages (benchmark W6), uvicorn the WebSockets; their
+    published port ranges do not overlap, so a proxy on the host can tell them apart."""
+    assert _argv(SERVICES["web"]["command"])[0] == "gunicorn"
+    assert _argv(SERVICES["ws"]["command"])[0] == "uvicorn"
+    assert _dockerfile_cmd()[0] == "gunicorn"
+    web, ws = _port_range(SERVICES["web"]), _port_range(SERVICES["ws"])
+    assert web[1] < ws[0] or ws[1] < web[0]
+
+
+def test_postgres_takes_every_server_process_full_pool() -> None:
+    """Scaled to the most containers the published port ranges allow, PostgreSQL still has
+    connections for the Celery processes and an admin: a ws worker may fill its pool, a
+    sync web worker holds one connection at a time."""
     declared = str(COMPOSE["x-app-env"]["DATABASE_POOL_SIZE"])
     pool = re.fullmatch(r"\$\{DATABASE_POOL_SIZE:-(\d+)\}", declared)
     assert pool, declared
     assert int(pool.group(1)) == settings.DATABASE_POOL_SIZE
+    needed = 20
+    for name, per_worker in (("web", 1), ("ws", settings.DATABASE_POOL_SIZE)):
+        argv = _argv(SERVICES[name]["command"])
+        low, high = _port_range(SERVICES[name])
+        needed += (high - low + 1) * int(argv[argv.index("--workers") + 1]) * per_worker
     command = _argv(SERVICES["postgres"]["command"])
     max_connections = int(command[command.index("-c") + 1].removeprefix("max_connections="))
-    assert max_connections >= containers * workers * settings.DATABASE_POOL_SIZE + 20
+    assert max_connections >= needed
 
 
 # --- docker-compose.yml: environment -----------------------------------------------------------
@@ -672,7 +712,10 @@ def _free_port() -> int:
 
 def _with_port(argv: list[str], port: int) -> list[str]:
     argv = list(argv)
-    argv[argv.index("--port") + 1] = str(port)
+    if "--port" in argv:
+        argv[argv.index("--port") + 1] = str(port)
+    else:
+        argv[argv.index("--bind") + 1] = f"127.0.0.1:{port}"
     return argv
 
 
@@ -708,7 +751,7 @@ def production_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
 
     port = _free_port()
     web = _with_port(_argv(SERVICES["web"]["command"]), port)
-    assert web[0] == "uvicorn"
+    assert web[0] == "gunicorn"
     log_path = tmp / "web.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
@@ -717,7 +760,7 @@ def production_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serv
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # uvicorn's worker processes go with it
+            start_new_session=True,  # the server's worker processes go with it
         )
     server = Server(port=port, env=env)
     try:
