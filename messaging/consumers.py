@@ -54,6 +54,7 @@ from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django import forms
 from django.conf import settings
@@ -78,6 +79,7 @@ CLOSE_RECONNECT = 4000
 CLOSE_SIGNED_OUT = 4401
 CLOSE_TOO_MANY_SOCKETS = 4429
 CLOSE_SERVER_ERROR = 1011
+CLOSE_GONE = 1006  # the connection dropped without a close frame
 
 FRAME_MAX_BYTES = 16 * 1024
 FRAME_MAX_DEPTH = 4
@@ -389,6 +391,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             # event (benchmark W3: 43 % of the server's time in a broadcast to 1,000). This
             # consumer's database work runs in `_db`, whose threads close their own.
             await getattr(self, get_handler_name(message))(message)
+        except OSError:
+            # The client went away while this was sending to it (the server raises, e.g.
+            # uvicorn's ClientDisconnected), and no websocket.disconnect will reach this
+            # consumer: clean up as on a disconnect, then stop.
+            logger.info("WebSocket client gone during %s", kind)
+            await self.disconnect(CLOSE_GONE)
+            raise StopConsumer() from None
         finally:
             self.handling -= 1
 
@@ -422,6 +431,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self._error("not_found", NOT_FOUND, ref)
         except conversations.MessagingError as error:
             await self._error(error.code, error.message, ref)
+        except OSError:
+            raise  # the client is gone: see dispatch()
         except Exception:
             logger.exception("WebSocket frame failed")
             await self._error("server_error", _("Something went wrong. Please try again."), ref)
@@ -473,6 +484,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             return
         try:
             await self._forward(event)
+        except OSError:
+            raise  # the client is gone: see dispatch()
         except Exception:
             logger.exception("WebSocket live event failed")
 
@@ -598,6 +611,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         ]
         if not await cache.aget_many(slots):
             await cache.adelete(events.online_key(user_id))
+            # Another socket of the user may have opened in between: it stays online.
+            if await cache.aget_many(slots):
+                await cache.aset(events.online_key(user_id), 1, timeout=SLOT_TTL)
 
     async def _beat(self) -> None:
         while not self.closing:

@@ -24,6 +24,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -854,6 +855,26 @@ async def test_a_user_is_online_while_any_of_their_sockets_is_open(
     assert await db(online)() == {alice.pk}  # the phone is still open
     await live.close(phone)
     assert await db(online)() == set()
+
+
+async def test_a_client_gone_during_a_send_is_cleaned_up_like_a_disconnect(
+    live: Live, alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server raises when the socket it sends to is gone (uvicorn: ClientDisconnected,
+    an OSError) and no websocket.disconnect follows: the consumer frees its slot and the
+    user's online marker, and stops."""
+    socket = await live.connect(alice)
+    assert await db(events.online_user_ids)([alice.pk]) == {alice.pk}
+
+    async def gone(self: consumers.LiveConsumer, content: Any, close: bool = False) -> None:
+        raise ConnectionResetError("the client went away")
+
+    monkeypatch.setattr(consumers.LiveConsumer, "send_json", gone)
+    await socket.send({"type": "ping"})
+    await socket.communicator.wait(timeout=WAIT)  # the consumer stopped
+    assert await db(events.online_user_ids)([alice.pk]) == set()
+    slots = [events.socket_slot_key(alice.pk, n) for n in range(settings.MAX_SOCKETS_PER_USER)]
+    assert await cache.aget_many(slots) == {}
 
 
 async def test_sending_too_fast_gets_a_rate_limited_error_frame(
