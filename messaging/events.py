@@ -8,14 +8,17 @@ participants; the consumer joins and leaves these on "membership" events).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Iterator
+import os
+import threading
+from collections.abc import Coroutine, Iterable, Iterator
 from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.db import transaction
@@ -88,6 +91,49 @@ async def asend(events: list[tuple[str, dict[str, Any]]]) -> None:
             logger.warning("Live event to %s not sent", group, exc_info=True)
 
 
+SEND_TIMEOUT = 5.0  # seconds a sender waits for the channel layer
+
+_loop: asyncio.AbstractEventLoop | None = None
+_loop_pid = 0
+_loop_lock = threading.Lock()
+
+
+def _events_loop() -> asyncio.AbstractEventLoop:
+    """This process's long-lived event loop for live events, in a thread of its own (started
+    on first use, again after a fork)."""
+    global _loop, _loop_pid
+    with _loop_lock:
+        if _loop is None or _loop_pid != os.getpid():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="live-events", daemon=True).start()
+            _loop, _loop_pid = loop, os.getpid()
+        return _loop
+
+
+def run_on_layer(sending: Coroutine[Any, Any, None]) -> None:
+    """Run a channel-layer coroutine from synchronous code and wait for it.
+
+    In a thread of an ASGI server (a view, a consumer's database work) asgiref runs it on the
+    server's loop. Anywhere else (gunicorn's sync workers, Celery, a management command)
+    asgiref would start a new loop, and with it a new Redis connection, for every event: it
+    runs on this process's own events loop instead, whose connection stays open.
+    """
+    main = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    if main is not None and getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) == (
+        os.getpid()
+    ):
+
+        async def wrapped() -> None:
+            await sending
+
+        try:
+            async_to_sync(wrapped)()
+        finally:
+            sending.close()  # a no-op once awaited; else no "never awaited" warning
+        return
+    asyncio.run_coroutine_threadsafe(sending, _events_loop()).result(timeout=SEND_TIMEOUT)
+
+
 def send_now(group: str, payload: dict[str, Any]) -> None:
     collecting = _deferred.get()
     if collecting is not None:
@@ -97,7 +143,7 @@ def send_now(group: str, payload: dict[str, Any]) -> None:
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(group, {"type": "live.event", "event": payload})
+        run_on_layer(layer.group_send(group, {"type": "live.event", "event": payload}))
     except Exception:  # the layer is down: stored data stays, clients resync from the database
         logger.warning("Live event to %s not sent", group, exc_info=True)
 
@@ -121,7 +167,7 @@ def send_many_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
             await layer.group_send(group, {"type": "live.event", "event": payload})
 
     try:
-        async_to_sync(send_all)()
+        run_on_layer(send_all())
     except Exception:  # the layer is down: see send_now
         logger.warning("Live events to %d groups not sent", len(messages), exc_info=True)
 
@@ -204,6 +250,6 @@ def _send_control(group: str, message: dict[str, Any]) -> None:
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(group, message)
+        run_on_layer(layer.group_send(group, message))
     except Exception:  # the layer is down: the consumer's per-frame check still ends them
         logger.warning("Closing the sockets of %s failed", group, exc_info=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
+import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -875,6 +876,19 @@ async def test_a_client_gone_during_a_send_is_cleaned_up_like_a_disconnect(
     assert await db(events.online_user_ids)([alice.pk]) == set()
     slots = [events.socket_slot_key(alice.pk, n) for n in range(settings.MAX_SOCKETS_PER_USER)]
     assert await cache.aget_many(slots) == {}
+
+
+async def test_an_event_sent_from_a_thread_without_an_event_loop_arrives(
+    live: Live, alice: User
+) -> None:
+    """gunicorn's sync workers and Celery send from plain threads: the process's own events
+    loop carries the event (one kept connection, not a new loop per event)."""
+    socket = await live.connect(alice)
+    event = {"type": "notification", "mark": uuid.uuid4().hex}
+    sender = threading.Thread(target=events.send_now, args=(events.user_group(alice.pk), event))
+    sender.start()
+    await asyncio.to_thread(sender.join, WAIT)
+    assert await socket.receive() == event
 
 
 async def test_sending_too_fast_gets_a_rate_limited_error_frame(
