@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
-# The production image. One image serves every process of docker-compose.yml: the ASGI web
-# servers (uvicorn), the Celery worker and beat, and the one-shot migration; the compose file
-# picks the command. Build: docker build -t mentoring .
+# The production image. One image serves every process of docker-compose.yml: the page servers
+# (gunicorn, the default command), the WebSocket servers (uvicorn), the Celery worker and beat,
+# and the one-shot migration; the compose file picks the command. Build: docker build -t mentoring .
 
 ARG PYTHON_IMAGE=python:3.12-slim
 
@@ -66,4 +66,4 @@ USER 10001:10001
 
 EXPOSE 8000
 
-CMD ["gunicorn", "mentoring.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2"]
+CMD ["gunicorn", "mentoring.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--timeout", "30", "--graceful-timeout", "20"]

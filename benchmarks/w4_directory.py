@@ -51,10 +51,10 @@ RUN_SECONDS = float(os.environ.get("BENCH_SECONDS", "6"))
 WARMUP_SECONDS = 2.0
 BENCH_DB = "bench_w4"
 SECRET_KEY = "bench-w4-not-a-secret-" + "x" * 40
-# Production's value (docker-compose.yml, README). Under ASGI each request runs in a thread of
-# its own, so a persistent connection is never reused: with CONN_MAX_AGE=60 every request opens
-# one more, left open until garbage collection, which exhausted PostgreSQL's 200 slots at
-# about 200 req/s of /healthz. Set BENCH_CONN_MAX_AGE=60 to see it.
+# Production's value (docker-compose.yml, README), with the connection pool. BENCH_CONN_MAX_AGE=60
+# measures persistent connections instead (the pool is then off). Under ASGI, before W6 moved
+# pages to gunicorn, those were never reused: each request opened one more, which exhausted
+# PostgreSQL's 200 slots at about 200 req/s of /healthz.
 CONN_MAX_AGE = os.environ.get("BENCH_CONN_MAX_AGE", "0")
 VIEWER_EMAIL = "viewer@example.com"
 VIEWER_PASSWORD = "bench-viewer-password-9"
@@ -409,8 +409,9 @@ class Run:
 
 
 async def load(base: str, paths: list[str], cookie: tuple[str, str], seconds: float) -> Run:
-    """CONCURRENCY keep-alive connections, each sending its next request as soon as the last
-    one is answered, for `seconds`. Only 200 answers count; anything else is an error."""
+    """CONCURRENCY clients, on kept-alive connections where the server keeps them (gunicorn's
+    sync workers close each), each sending its next request as soon as the last one is
+    answered, for `seconds`. Only 200 answers count; anything else is an error."""
     jar = aiohttp.CookieJar(unsafe=True)  # unsafe: accept cookies for an IP address
     jar.update_cookies({cookie[0]: cookie[1]}, URL(base))
     next_path = itertools.cycle(paths).__next__
@@ -489,6 +490,8 @@ def main() -> dict[str, Any]:
             redis_url=redis_url,
             ALLOWED_HOSTS="127.0.0.1",
             CONN_MAX_AGE=CONN_MAX_AGE,
+            # Persistent connections only count without the pool (which sets CONN_MAX_AGE 0).
+            DATABASE_POOL_SIZE="0" if CONN_MAX_AGE != "0" else "12",
             STATIC_ROOT=static_root,
         )
         setup_django(env, collect_static=True)

@@ -1,11 +1,12 @@
-"""W6: the page server as deployed, against gunicorn sync workers on a bare view.
+"""W6: the page server, chosen by this: uvicorn and gunicorn on the same pages, against a bare
+view on gunicorn's sync workers.
 
 The pages are a signed-in actor's everyday ones on the demo data (`seed_demo`: the first
 pilot's 28 actors, 11 mentors, weekly themes, loops and conversations): their profile, the
 people directory, the pilot's home, the conversation list, a conversation, the notifications.
 Two servers run side by side, each with 2 workers, DEBUG off and collected static files:
 
-- `deployed`: uvicorn serving the ASGI application (how pages were served before W6; the
+- `uvicorn`: uvicorn serving the ASGI application (how pages were served before W6; the
   `ws` service still runs it for /ws/);
 - `gunicorn`: gunicorn's sync workers serving the WSGI application (the `web` service since
   W6 measured it faster; WebSockets need the ASGI server).
@@ -95,11 +96,11 @@ def actor_pages() -> tuple[list[str], tuple[str, str]]:
 
 
 async def measure(
-    deployed: str, gunicorn: str, pages: list[str], cookie: tuple[str, str]
+    uvicorn: str, gunicorn: str, pages: list[str], cookie: tuple[str, str]
 ) -> dict[str, list[Run]]:
     loads = {
         "baseline": (gunicorn, ["/bench/bare/"]),
-        "deployed": (deployed, pages),
+        "uvicorn": (uvicorn, pages),
         "gunicorn": (gunicorn, pages),
     }
     for base, paths in loads.values():  # warm every worker: templates, connections, caches
@@ -143,12 +144,12 @@ def main() -> dict[str, Any]:
         call_command("seed_demo", stdout=io.StringIO())  # stdout carries only the JSON
         pages, cookie = actor_pages()
         connections.close_all()
-        deployed_port, gunicorn_port = free_port(), free_port()
-        for kind, port in (("uvicorn", deployed_port), ("gunicorn", gunicorn_port)):
+        uvicorn_port, gunicorn_port = free_port(), free_port()
+        for kind, port in (("uvicorn", uvicorn_port), ("gunicorn", gunicorn_port)):
             servers.append(start_page_server(kind, env, port, stop_timeout=SERVER_STOP_SECONDS))
         runs = asyncio.run(
             measure(
-                f"http://127.0.0.1:{deployed_port}",
+                f"http://127.0.0.1:{uvicorn_port}",
                 f"http://127.0.0.1:{gunicorn_port}",
                 pages,
                 cookie,
@@ -163,17 +164,17 @@ def main() -> dict[str, Any]:
     figures = {name: summary(found) for name, found in runs.items()}
     errors = {name: sum(run.errors for run in found) for name, found in runs.items()}
     baseline = figures["baseline"]["rps"]
-    faster = max(("deployed", "gunicorn"), key=lambda name: figures[name]["rps"])
+    faster = max(("uvicorn", "gunicorn"), key=lambda name: figures[name]["rps"])
     return {
         "id": "W6",
         "pages": pages,
         "concurrency": CONCURRENCY,
         "servers": {
-            "deployed": "uvicorn mentoring.asgi:application --workers 2",
+            "uvicorn": "uvicorn mentoring.asgi:application --workers 2",
             "gunicorn": "gunicorn mentoring.wsgi:application --workers 2 (sync)",
         },
         **{name: {**figures[name], "errors": errors[name]} for name in figures},
-        "ratio_deployed": round(figures["deployed"]["rps"] / baseline, 3) if baseline else None,
+        "ratio_uvicorn": round(figures["uvicorn"]["rps"] / baseline, 3) if baseline else None,
         "ratio_gunicorn": round(figures["gunicorn"]["rps"] / baseline, 3) if baseline else None,
         "faster_page_server": faster,
         "runs": RUNS,

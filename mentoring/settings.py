@@ -90,11 +90,11 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# PostgreSQL: a connection pool per process (psycopg_pool). Under ASGI each request runs in a
-# thread of its own, so persistent connections (CONN_MAX_AGE) are never reused; the pool is
-# what saves opening a connection per request (benchmark W4). DATABASE_POOL_SIZE=0 turns it off.
-# A web process needs one per page request in flight plus up to four for its WebSockets'
-# database threads (messaging.consumers.DB_THREADS).
+# PostgreSQL: a connection pool per process (psycopg_pool); it saves opening a connection per
+# request (benchmark W4), also under ASGI, where each request runs in a thread of its own and
+# persistent connections (CONN_MAX_AGE) are never reused. DATABASE_POOL_SIZE=0 turns it off.
+# A ws (uvicorn) process needs one per request in flight plus up to four for its WebSockets'
+# database threads (messaging.consumers.DB_THREADS); a sync gunicorn worker one at a time.
 DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=12)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL_SIZE:
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -1,4 +1,5 @@
-"""WSGI entry point, for tools that want one; the platform itself is served over ASGI."""
+"""WSGI entry point: gunicorn serves the pages with it in production (docker-compose `web`);
+WebSockets need the ASGI application (mentoring.asgi, the `ws` service)."""
 
 import os
 

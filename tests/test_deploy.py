@@ -433,7 +433,9 @@ def test_postgres_takes_every_server_process_full_pool() -> None:
     pool = re.fullmatch(r"\$\{DATABASE_POOL_SIZE:-(\d+)\}", declared)
     assert pool, declared
     assert int(pool.group(1)) == settings.DATABASE_POOL_SIZE
-    needed = 20
+    worker = _argv(SERVICES["worker"]["command"])
+    concurrency = next(a for a in worker if a.startswith("--concurrency="))
+    needed = 20 + int(concurrency.partition("=")[2]) + 1  # a connection each, and beat's
     for name, per_worker in (("web", 1), ("ws", settings.DATABASE_POOL_SIZE)):
         argv = _argv(SERVICES[name]["command"])
         low, high = _port_range(SERVICES[name])
