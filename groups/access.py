@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from groups.models import Group, GroupMember
-from pilots.access import get_pilot_for_staff
+from pilots.access import get_pilot_row_for_staff
 from pilots.models import Participation, Pilot, Role
 
 
@@ -57,10 +57,5 @@ def get_open_group(user: Any, pk: int) -> Group:
 
 def get_group_for_staff(user: Any, slug: str, pk: int) -> Group:
     """A loop of the pilot `slug`, for that pilot's staff (and superusers)."""
-    pilot = get_pilot_for_staff(user, slug)
-    try:
-        group = Group.objects.select_related("conversation").get(pilot=pilot, pk=pk)
-    except Group.DoesNotExist:
-        raise Http404("No such loop.") from None
-    group.pilot = pilot
+    group: Group = get_pilot_row_for_staff(user, slug, "loops", select=("conversation",), pk=pk)
     return group

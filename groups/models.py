@@ -3,8 +3,6 @@ conversation (a messaging Conversation of kind GROUP, context "group:<id>")."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -20,9 +18,6 @@ from pilots.models import Pilot
 class GroupQuerySet(models.QuerySet["Group"]):
     def active(self) -> GroupQuerySet:
         return self.filter(archived_at__isnull=True)
-
-    def of_user(self, user: Any) -> GroupQuerySet:
-        return self.filter(memberships__user=user)
 
 
 class Group(models.Model):

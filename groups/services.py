@@ -20,7 +20,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import Group, GroupMember
-from messaging.conversations import create_group_conversation, lock, set_participants
+from messaging.conversations import (
+    create_group_conversation,
+    lock,
+    lock_all,
+    set_participants,
+    unlock_all,
+)
 from messaging.models import Conversation
 from pilots.models import Participation, Pilot, Role
 from profiles.matching import Suggestion, join_words, suggest_matches
@@ -288,6 +294,22 @@ def _sync_participants(group: Group) -> None:
     set_participants(conversation=group.conversation, user_ids=list(member_ids))
 
 
+def _enrol(group: Group, user: Any, role: str) -> GroupMember:
+    """The membership, made now (and in the conversation) unless it was there already."""
+    membership, created = GroupMember.objects.get_or_create(
+        group=group, user=user, defaults={"role": role}
+    )
+    if created:
+        _sync_participants(group)
+    return membership
+
+
+def _unenrol(group: Group, user: Any) -> None:
+    deleted, _rows = GroupMember.objects.filter(group=group, user=user).delete()
+    if deleted:
+        _sync_participants(group)
+
+
 @transaction.atomic
 def add_member(*, group: Group, user: Any, role: str = "") -> GroupMember:
     """Add someone who takes part in the pilot to a mentoring or discussion group. The role
@@ -303,12 +325,7 @@ def add_member(*, group: Group, user: Any, role: str = "") -> GroupMember:
         raise GroupError(_("Only people who take part in the pilot can be added."))
     if role and role not in GroupMember.Role.values:
         raise GroupError(_("Choose a valid role."))
-    membership, created = GroupMember.objects.get_or_create(
-        group=group, user=user, defaults={"role": role or _loop_role(group.kind, pilot_role)}
-    )
-    if created:
-        _sync_participants(group)
-    return membership
+    return _enrol(group, user, role or _loop_role(group.kind, pilot_role))
 
 
 @transaction.atomic
@@ -317,9 +334,7 @@ def remove_member(*, group: Group, user: Any) -> None:
     group = _locked(group)
     if group.is_pair:
         raise GroupError(_("A pair is two people: archive it instead."))
-    deleted, _rows = GroupMember.objects.filter(group=group, user=user).delete()
-    if deleted:
-        _sync_participants(group)
+    _unenrol(group, user)
 
 
 @transaction.atomic
@@ -331,12 +346,7 @@ def join_group(*, group: Group, user: Any) -> GroupMember:
         raise GroupError(_("This group is not open to join."))
     if _roles_in(group.pilot, [user.pk]).get(user.pk) not in (Role.ACTOR, Role.MENTOR):
         raise GroupError(_("Actors and mentors of the pilot can join its discussion groups."))
-    membership, created = GroupMember.objects.get_or_create(
-        group=group, user=user, defaults={"role": GroupMember.Role.MEMBER}
-    )
-    if created:
-        _sync_participants(group)
-    return membership
+    return _enrol(group, user, GroupMember.Role.MEMBER)
 
 
 @transaction.atomic
@@ -345,9 +355,7 @@ def leave_group(*, group: Group, user: Any) -> None:
     group = _locked(group)
     if not group.is_discussion:
         raise GroupError(_("Ask the project staff to change a pair or a mentoring group."))
-    deleted, _rows = GroupMember.objects.filter(group=group, user=user).delete()
-    if deleted:
-        _sync_participants(group)
+    _unenrol(group, user)
 
 
 # Closing -----------------------------------------------------------------------------------
@@ -366,20 +374,14 @@ def archive_group(*, group: Group) -> Group:
 def lock_pilot_conversations(*, pilot: Pilot) -> int:
     """Make every loop conversation of the pilot read-only (pilots calls this when the pilot
     closes, through its close hook). Returns how many were locked now."""
-    conversations = Conversation.objects.filter(loop__pilot=pilot, read_only_since__isnull=True)
-    locked = 0
-    for conversation in conversations:
-        lock(conversation=conversation)
-        locked += 1
-    return locked
+    return lock_all(Conversation.objects.filter(loop__pilot=pilot))
 
 
 def unlock_pilot_conversations(*, pilot: Pilot) -> int:
     """The pilot is open again (pilots calls this through its reopen hook): the conversations
     of its loops can be written in again, except those of archived loops. Returns how many."""
-    return Conversation.objects.filter(
-        loop__pilot=pilot, loop__archived_at__isnull=True, read_only_since__isnull=False
-    ).update(read_only_since=None)
+    open_loops = Conversation.objects.filter(loop__pilot=pilot, loop__archived_at__isnull=True)
+    return unlock_all(open_loops)
 
 
 def leave_pilot_loops(*, pilot: Pilot, user: Any) -> int:

@@ -56,7 +56,6 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django import forms
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.sessions.backends.base import SessionBase
@@ -70,7 +69,8 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from messaging import access, conversations, events
-from messaging.models import Conversation, Message, Notification
+from messaging.forms import body_field
+from messaging.models import Conversation, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -125,10 +125,7 @@ class FrameError(Exception):
 
 NOT_FOUND = _("No such conversation or message.")
 
-BODY_FIELD = forms.CharField(
-    max_length=Message._meta.get_field("body").max_length,
-    validators=Message._meta.get_field("body").validators,
-)
+BODY_FIELD = body_field()
 
 # Fields of each frame type: "id" a positive integer, "marker" zero or more, "text" a message
 # body, "uuid" a client id. Fields that are not listed are ignored.

@@ -33,6 +33,7 @@ from messaging.models import (
     Participant,
     Report,
 )
+from profiles.models import preferred_language
 
 logger = logging.getLogger(__name__)
 
@@ -243,29 +244,31 @@ def set_participants(*, conversation: Conversation, user_ids: Iterable[int]) -> 
         events.left(conversation_id=conversation.pk, user_ids=left)
 
 
+def lock_all(conversations: QuerySet[Conversation]) -> int:
+    """These conversations are read-only from now on (a closed pilot, an archived loop);
+    how many were not yet."""
+    return conversations.filter(read_only_since__isnull=True).update(read_only_since=timezone.now())
+
+
+def unlock_all(conversations: QuerySet[Conversation]) -> int:
+    """Undo lock_all (the pilot is open again); how many."""
+    return conversations.filter(read_only_since__isnull=False).update(read_only_since=None)
+
+
 def lock(*, conversation: Conversation) -> None:
-    """Read-only from now on (a closed pilot, an archived group)."""
-    Conversation.objects.filter(pk=conversation.pk, read_only_since__isnull=True).update(
-        read_only_since=timezone.now()
-    )
+    lock_all(Conversation.objects.filter(pk=conversation.pk))
 
 
 def lock_context(*, context: str) -> int:
     """Every conversation filed under `context` becomes read-only (its pilot has closed)."""
-    return Conversation.objects.filter(context=context, read_only_since__isnull=True).update(
-        read_only_since=timezone.now()
-    )
+    return lock_all(Conversation.objects.filter(context=context))
 
 
 def unlock_context(*, context: str) -> int:
-    """Undo lock_context (the pilot is open again): its conversations can be written in again,
-    except those someone has left (removed from the pilot: leave_context locked them)."""
+    """Undo lock_context, except for the direct conversations someone has left (removed from
+    the pilot: leave_context locked them for the other person)."""
     left = Participant.objects.filter(conversation=OuterRef("pk"), left_at__isnull=False)
-    return (
-        Conversation.objects.filter(context=context, read_only_since__isnull=False)
-        .exclude(Exists(left))
-        .update(read_only_since=None)
-    )
+    return unlock_all(Conversation.objects.filter(context=context).exclude(Exists(left)))
 
 
 def _check_rate(user: Any) -> None:
@@ -303,7 +306,7 @@ def _recipients(conversation: Conversation, sender: Any) -> dict[int, str]:
     rows = list(others.values_list("user_id", "user__language", "blocked"))
     if any(blocked for _user_id, _language, blocked in rows):
         raise NotAllowed(_("You cannot write to this person."))
-    return {user_id: language or settings.LANGUAGE_CODE for user_id, language, _b in rows}
+    return {user_id: preferred_language(language) for user_id, language, _b in rows}
 
 
 def send_message(
@@ -390,7 +393,8 @@ def _notify_offline(conversation: Conversation, sender: Any, recipients: dict[in
     )
 
 
-def _own_recent_message(user: Any, message: Message) -> None:
+def check_may_change(*, user: Any, message: Message) -> None:
+    """Raises NotAllowed or ReadOnly unless `user` may still edit or delete `message`."""
     if message.sender_id != user.pk or not message.is_visible:
         raise NotAllowed(_("You can only change your own messages."))
     window = datetime.timedelta(seconds=settings.MESSAGE_EDIT_WINDOW)
@@ -400,14 +404,9 @@ def _own_recent_message(user: Any, message: Message) -> None:
         raise ReadOnly(_("This conversation is read-only now."))
 
 
-def check_may_change(*, user: Any, message: Message) -> None:
-    """Raises NotAllowed or ReadOnly unless `user` may still edit or delete `message`."""
-    _own_recent_message(user, message)
-
-
 @transaction.atomic
 def edit_message(*, user: Any, message: Message, body: str) -> Message:
-    _own_recent_message(user, message)
+    check_may_change(user=user, message=message)
     message.body = body
     message.edited_at = timezone.now()
     message.save(update_fields=["body", "edited_at"])
@@ -417,7 +416,7 @@ def edit_message(*, user: Any, message: Message, body: str) -> Message:
 
 @transaction.atomic
 def delete_message(*, user: Any, message: Message) -> Message:
-    _own_recent_message(user, message)
+    check_may_change(user=user, message=message)
     message.deleted_at = timezone.now()
     message.save(update_fields=["deleted_at"])
     events.message_changed(message)
@@ -473,11 +472,6 @@ def unread_state(*, user: Any) -> dict[int, tuple[int, int]]:
         .order_by()
     )
     return {row["conversation_id"]: (row["n"], row["latest"]) for row in rows}
-
-
-def unread_total(*, user: Any) -> int:
-    """All of the user's unread messages, in one query (the navigation's badge)."""
-    return unread_messages(user=user).count()
 
 
 def history(
@@ -547,11 +541,8 @@ def leave_context(*, user: Any, context: str) -> None:
     ids = list(direct.values_list("pk", flat=True))
     if not ids:
         return
-    now = timezone.now()
-    Conversation.objects.filter(pk__in=ids, read_only_since__isnull=True).update(
-        read_only_since=now
-    )
-    Participant.objects.filter(conversation_id__in=ids, user=user).update(left_at=now)
+    lock_all(Conversation.objects.filter(pk__in=ids))
+    Participant.objects.filter(conversation_id__in=ids, user=user).update(left_at=timezone.now())
     for conversation_id in ids:
         events.left(conversation_id=conversation_id, user_ids=[user.pk])
 

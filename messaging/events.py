@@ -173,7 +173,7 @@ def send_many_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
 
 
 def message_payload(message: Any) -> dict[str, Any]:
-    visible = message.deleted_at is None and message.hidden_at is None
+    visible = message.is_visible
     return {
         "id": message.pk,
         "conversation": message.conversation_id,

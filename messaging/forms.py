@@ -34,7 +34,8 @@ class NotificationSettingsForm(forms.Form):
 # --- Conversations ------------------------------------------------------------------------
 
 
-def _body_field() -> forms.CharField:
+def body_field() -> forms.CharField:
+    """The message text as every form (and the socket's send frame) cleans it."""
     return forms.CharField(
         label=_("Your message"),
         max_length=Message._meta.get_field("body").max_length,
@@ -46,7 +47,7 @@ def _body_field() -> forms.CharField:
 class MessageForm(forms.Form):
     """A message, with the id the page chose for it: posting it twice stores it once."""
 
-    body = _body_field()
+    body = body_field()
     client_id = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -55,7 +56,7 @@ class MessageForm(forms.Form):
 
 
 class EditMessageForm(forms.Form):
-    body = _body_field()
+    body = body_field()
 
 
 class StartConversationForm(MessageForm):

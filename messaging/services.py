@@ -54,7 +54,7 @@ from messaging.models import (
     Participant,
 )
 from messaging.models import Message as ConversationMessage
-from profiles.models import User
+from profiles.models import User, preferred_language
 
 logger = logging.getLogger(__name__)
 
@@ -602,7 +602,7 @@ def send_message_emails(*, now: datetime.datetime | None = None) -> int:
         digest = choices.get(uid) == NotificationSetting.Email.DIGEST
         try:
             # Written in the recipient's language: the subject and the lines are stored.
-            with translation.override(languages.get(uid) or settings.LANGUAGE_CODE):
+            with translation.override(preferred_language(languages.get(uid, ""))):
                 queued += _queue_message_email(uid, now=now, digest=digest)
         except Exception:
             logger.exception("Message e-mail to user %s not queued; the next run tries", uid)

@@ -135,12 +135,14 @@ def conversation_list(request: AuthedRequest) -> HttpResponse:
 
 
 def _message_context(conversation: Conversation) -> dict[str, Any]:
-    """What the message fragment needs besides the messages: until when messages can change."""
+    """What the message fragment needs besides the messages: until when messages can change,
+    and how long an edited one may be."""
     window = datetime.timedelta(seconds=settings.MESSAGE_EDIT_WINDOW)
     return {
         "conversation": conversation,
         "editable_since": timezone.now() - window,
         "read_only": conversation.is_read_only,
+        "body_max_length": Message._meta.get_field("body").max_length,
     }
 
 
@@ -266,10 +268,7 @@ def fragments(request: AuthedRequest, pk: int) -> HttpResponse:
     item = get_conversation_for_participant(request.user, pk)
     one = _int_param(request.GET.get("id"))
     if one is not None:
-        message = get_message_for_participant(request.user, one)
-        if message.conversation_id != item.pk:
-            raise Http404("No such message.")
-        shown = [message]
+        shown = [_message_in(request.user, item.pk, one)]
     else:
         after = _int_param(request.GET.get("after"))
         if after is None:

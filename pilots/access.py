@@ -67,7 +67,7 @@ def get_announcement_for_participant(user: Any, slug: str, pk: int) -> Announcem
         raise Http404("No such announcement.") from None
 
 
-def _staff_object(
+def get_pilot_row_for_staff(
     user: Any, slug: str, related_name: str, *, select: tuple[str, ...] = (), **lookup: Any
 ) -> Any:
     """One row of the pilot's own `related_name` rows (e.g. "weeks"), for the pilot's staff;
@@ -84,20 +84,20 @@ def _staff_object(
 
 
 def get_week_for_staff(user: Any, slug: str, number: int) -> Week:
-    return _staff_object(user, slug, "weeks", number=number)
+    return get_pilot_row_for_staff(user, slug, "weeks", number=number)
 
 
 def get_material_for_staff(user: Any, slug: str, pk: int) -> Material:
-    return _staff_object(user, slug, "materials", pk=pk)
+    return get_pilot_row_for_staff(user, slug, "materials", pk=pk)
 
 
 def get_announcement_for_staff(user: Any, slug: str, pk: int) -> Announcement:
     """Any announcement of the pilot, sent or not, for its staff."""
-    return _staff_object(user, slug, "announcements", select=("author",), pk=pk)
+    return get_pilot_row_for_staff(user, slug, "announcements", select=("author",), pk=pk)
 
 
 def get_invitation_for_staff(user: Any, slug: str, pk: int) -> Invitation:
-    return _staff_object(user, slug, "invitations", pk=pk)
+    return get_pilot_row_for_staff(user, slug, "invitations", pk=pk)
 
 
 def get_report_for_staff(user: Any, slug: str, pk: int) -> Report:

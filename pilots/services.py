@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, Prefetch, Subquery
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from messaging import conversations
 from messaging import services as messaging
 from messaging.conversations import SharedContext
-from messaging.models import Broadcast, Conversation, Kind, Message, Report
+from messaging.models import Broadcast, Conversation, Kind, Message, Participant, Report
 from pilots.models import (
     Announcement,
     Material,
@@ -33,6 +33,7 @@ from pilots.models import (
     Role,
     Week,
 )
+from profiles.models import preferred_language
 
 logger = logging.getLogger(__name__)
 
@@ -222,7 +223,7 @@ def send_nudges(*, now: datetime.datetime | None = None) -> int:
         ).values_list("user_id", "role", "user__language")
         roles = {uid: role for uid, role, _language in rows}
         # Each nudge is written in its recipient's language.
-        languages = {uid: language or settings.LANGUAGE_CODE for uid, _role, language in rows}
+        languages = {uid: preferred_language(language) for uid, _role, language in rows}
         sent += _nudge_mentors(pilot, roles, languages, now)
         if (today - pilot.starts_on).days in START_NUDGE_DAYS:
             sent += _nudge_actors(pilot, roles, languages)
@@ -248,6 +249,14 @@ def _nudge_mentors(
         )
         .annotate(last_sender=Subquery(last_sender.values("sender_id")[:1]))
         .filter(last_sender=F("created_by_id"))
+        .select_related("created_by")
+        .prefetch_related(
+            Prefetch(
+                "participants",
+                queryset=Participant.objects.filter(left_at__isnull=True),
+                to_attr="present",
+            )
+        )
         .order_by("pk")
     )
     conversations_by_source = {f"nudge:answer:{c.pk}": c for c in waiting}
@@ -256,13 +265,7 @@ def _nudge_mentors(
     for source, conversation in conversations_by_source.items():
         if source in done:
             continue
-        mentors = [
-            uid
-            for uid in conversation.participants.filter(left_at__isnull=True).values_list(
-                "user_id", flat=True
-            )
-            if roles.get(uid) == Role.MENTOR
-        ]
+        mentors = [p.user_id for p in conversation.present if roles.get(p.user_id) == Role.MENTOR]
         if not mentors:
             continue
         # A direct conversation has one mentor; should there be more, the first one's language.

@@ -38,6 +38,12 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **extra)
 
 
+def preferred_language(chosen: str) -> str:
+    """The language to write to someone in: the one they chose (User.language), else the
+    site's default. Also for rows read with values_list()."""
+    return chosen or settings.LANGUAGE_CODE
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person with an account. E-mail is the only login identifier."""
 
@@ -85,7 +91,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def preferred_language(self) -> str:
         """What to write e-mails and notifications to this person in."""
-        return self.language or settings.LANGUAGE_CODE
+        return preferred_language(self.language)
 
     def get_short_name(self) -> str:
         return self.display_name
