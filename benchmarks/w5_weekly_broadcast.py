@@ -310,8 +310,7 @@ def broadcast_subject(scene: Scene, counter: Any, processes: Processes) -> Subje
     started = time.perf_counter()
     report = services.run_due()
     assert report.weeks == 1, report
-    source = f"week:{scene.week.pk}"
-    item = Broadcast.objects.get(source=source)
+    item = Broadcast.objects.get(source=scene.week.source)
     waiting = Delivery.objects.filter(broadcast=item, status=Delivery.Status.PENDING)
 
     def in_app_done() -> bool:
@@ -333,7 +332,7 @@ def broadcast_subject(scene: Scene, counter: Any, processes: Processes) -> Subje
         in_app_seconds=in_app_at - started,
         email_seconds=email_at - in_app_at,
         email_span_seconds=(span["last"] - span["first"]).total_seconds(),
-        notifications=Notification.objects.filter(source=source).count(),
+        notifications=Notification.objects.filter(source=item.source).count(),
         emails_sent=emails.filter(status=Delivery.Status.SENT).count(),
         mails_received=counter.value - received_before,
         in_app_cpu=cpu_ms_per_item(cpu_start, cpu_in_app, RECIPIENTS),

@@ -15,9 +15,10 @@ from django.http import Http404
 from groups.models import Group, GroupMember
 from pilots.access import get_pilot_row_for_staff
 from pilots.models import Participation, Pilot, Role
+from profiles.models import User
 
 
-def get_group_for_member(user: Any, pk: int) -> Group:
+def get_group_for_member(user: User, pk: int) -> Group:
     """The loop `pk` if `user` is in it or runs its pilot (superusers too); else 404."""
     if not getattr(user, "is_authenticated", False):
         raise Http404("No such loop.")
@@ -32,7 +33,7 @@ def get_group_for_member(user: Any, pk: int) -> Group:
         raise Http404("No such loop.") from None
 
 
-def open_groups_for(user: Any) -> Any:
+def open_groups_for(user: User) -> Any:
     """The open, active discussion groups of the pilots `user` takes part in as an actor or a
     mentor (the ones they may join), closed pilots left out."""
     pilots = Participation.objects.filter(user=user, role__in=[Role.ACTOR, Role.MENTOR]).values(
@@ -45,7 +46,7 @@ def open_groups_for(user: Any) -> Any:
     )
 
 
-def get_open_group(user: Any, pk: int) -> Group:
+def get_open_group(user: User, pk: int) -> Group:
     """An open discussion group `user` may join; 404 for every other loop."""
     if not getattr(user, "is_authenticated", False):
         raise Http404("No such loop.")
@@ -55,7 +56,7 @@ def get_open_group(user: Any, pk: int) -> Group:
         raise Http404("No such loop.") from None
 
 
-def get_group_for_staff(user: Any, slug: str, pk: int) -> Group:
+def get_group_for_staff(user: User, slug: str, pk: int) -> Group:
     """A loop of the pilot `slug`, for that pilot's staff (and superusers)."""
     group: Group = get_pilot_row_for_staff(user, slug, "loops", select=("conversation",), pk=pk)
     return group

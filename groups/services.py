@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from groups.models import Group, GroupMember
+from mentoring.errors import UserError
 from messaging.conversations import (
     create_group_conversation,
     lock,
@@ -30,7 +31,7 @@ from messaging.conversations import (
 from messaging.models import Conversation
 from pilots.models import Participation, Pilot, Role
 from profiles.matching import Suggestion, join_words, suggest_matches
-from profiles.models import Profile
+from profiles.models import Profile, User
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -42,12 +43,8 @@ OPEN_PILOT_STATUSES = (Pilot.Status.DRAFT, Pilot.Status.RECRUITING, Pilot.Status
 SUGGESTION_DEPTH = 5
 
 
-class GroupError(Exception):
-    """A refused change, with a message for the person who tried it."""
-
-    def __init__(self, message: StrOrPromise) -> None:
-        super().__init__(str(message))
-        self.message = message
+class GroupError(UserError):
+    """A refused change to a loop."""
 
 
 class MentorUnavailable(GroupError):
@@ -82,7 +79,7 @@ def mentor_loads(*, user_ids: Iterable[int]) -> dict[int, int]:
     return dict(rows)  # type: ignore[arg-type]
 
 
-def check_capacity(*, professional: Any) -> None:
+def check_capacity(*, professional: User) -> None:
     """Raise MentorUnavailable if the professional is not taking new mentees or is full.
 
     Locks the profile row, so two staff members forming pairs at once cannot both take the
@@ -137,7 +134,7 @@ def _create_loop(
     name: str,
     description: str,
     is_open: bool,
-    created_by: Any,
+    created_by: User | None,
     members: list[tuple[int, str]],
 ) -> Group:
     group = Group(
@@ -185,7 +182,7 @@ _PAIR_ROLE_ERRORS: dict[str, StrOrPromise] = {
 }
 
 
-def pair_name(mentor: Any, mentee: Any) -> str:
+def pair_name(mentor: User, mentee: User) -> str:
     names = (mentor.display_name or mentor.email, mentee.display_name or mentee.email)
     return " \N{EN DASH} ".join(names)[:120]
 
@@ -194,10 +191,10 @@ def pair_name(mentor: Any, mentee: Any) -> str:
 def form_pair(
     *,
     pilot: Pilot,
-    mentor: Any,
-    mentee: Any,
+    mentor: User,
+    mentee: User,
     mode: str,
-    created_by: Any,
+    created_by: User | None,
     force: bool = False,
 ) -> Group:
     """A pair in `mode`. Individual: a pilot mentor with an actor; reverse: an actor as the
@@ -241,7 +238,7 @@ def create_group(
     pilot: Pilot,
     kind: str,
     name: str,
-    created_by: Any,
+    created_by: User | None,
     mode: str = "",
     description: str = "",
     is_open: bool = False,
@@ -294,7 +291,7 @@ def _sync_participants(group: Group) -> None:
     set_participants(conversation=group.conversation, user_ids=list(member_ids))
 
 
-def _enrol(group: Group, user: Any, role: str) -> GroupMember:
+def _enrol(group: Group, user: User, role: str) -> GroupMember:
     """The membership, made now (and in the conversation) unless it was there already."""
     membership, created = GroupMember.objects.get_or_create(
         group=group, user=user, defaults={"role": role}
@@ -304,14 +301,14 @@ def _enrol(group: Group, user: Any, role: str) -> GroupMember:
     return membership
 
 
-def _unenrol(group: Group, user: Any) -> None:
+def _unenrol(group: Group, user: User) -> None:
     deleted, _rows = GroupMember.objects.filter(group=group, user=user).delete()
     if deleted:
         _sync_participants(group)
 
 
 @transaction.atomic
-def add_member(*, group: Group, user: Any, role: str = "") -> GroupMember:
+def add_member(*, group: Group, user: User, role: str = "") -> GroupMember:
     """Add someone who takes part in the pilot to a mentoring or discussion group. The role
     follows their role in the pilot unless given. Adding a member twice changes nothing."""
     group = _locked(group)
@@ -329,7 +326,7 @@ def add_member(*, group: Group, user: Any, role: str = "") -> GroupMember:
 
 
 @transaction.atomic
-def remove_member(*, group: Group, user: Any) -> None:
+def remove_member(*, group: Group, user: User) -> None:
     """Take someone out of a group and its conversation, on their open sockets too."""
     group = _locked(group)
     if group.is_pair:
@@ -338,7 +335,7 @@ def remove_member(*, group: Group, user: Any) -> None:
 
 
 @transaction.atomic
-def join_group(*, group: Group, user: Any) -> GroupMember:
+def join_group(*, group: Group, user: User) -> GroupMember:
     """An actor or mentor of the pilot joins an open discussion group."""
     group = _locked(group)
     _ensure_open(group.pilot)
@@ -350,7 +347,7 @@ def join_group(*, group: Group, user: Any) -> GroupMember:
 
 
 @transaction.atomic
-def leave_group(*, group: Group, user: Any) -> None:
+def leave_group(*, group: Group, user: User) -> None:
     """Leave a discussion group. Pairs and mentoring groups are changed by project staff."""
     group = _locked(group)
     if not group.is_discussion:
@@ -372,21 +369,21 @@ def archive_group(*, group: Group) -> Group:
 
 
 def lock_pilot_conversations(*, pilot: Pilot) -> int:
-    """Make every loop conversation of the pilot read-only (pilots calls this when the pilot
-    closes, through its close hook). Returns how many were locked now."""
+    """Make every loop conversation of the pilot read-only (when the pilot closes: pilots'
+    `pilot_closed` signal). Returns how many were locked now."""
     return lock_all(Conversation.objects.filter(loop__pilot=pilot))
 
 
 def unlock_pilot_conversations(*, pilot: Pilot) -> int:
-    """The pilot is open again (pilots calls this through its reopen hook): the conversations
-    of its loops can be written in again, except those of archived loops. Returns how many."""
+    """The pilot is open again (pilots' `pilot_reopened`): the conversations of its loops can
+    be written in again, except those of archived loops. Returns how many."""
     open_loops = Conversation.objects.filter(loop__pilot=pilot, loop__archived_at__isnull=True)
     return unlock_all(open_loops)
 
 
-def leave_pilot_loops(*, pilot: Pilot, user: Any) -> int:
-    """`user` is out of the pilot (pilots calls this through its removal hook): they leave all
-    its loops and their conversations, on open sockets too. A pair cannot go on without them,
+def leave_pilot_groups(*, pilot: Pilot, user: User) -> int:
+    """`user` is out of the pilot (pilots' `participant_removed`): they leave all its loops
+    and their conversations, on open sockets too. A pair cannot go on without them,
     so it is archived (read-only for the other person). Returns how many loops they left."""
     memberships = list(
         GroupMember.objects.filter(group__pilot=pilot, user=user).select_related("group")
@@ -405,13 +402,13 @@ def leave_pilot_loops(*, pilot: Pilot, user: Any) -> int:
 
 @dataclass(frozen=True)
 class PairSuggestion:
-    mentor: Any
-    actor: Any
+    mentor: User
+    actor: User
     reason: str
     places_left: int  # the mentor's free places now, before any suggested pair is formed
 
 
-def _staff_reason(suggestion: Suggestion, actor: Any) -> str:
+def _staff_reason(suggestion: Suggestion, actor: User) -> str:
     """Why the match, told to staff (Suggestion.reason speaks to the actor)."""
     reason = gettext("%(mentor)s can share %(names)s, which %(actor)s wants to learn.") % {
         "mentor": suggestion.profile.user.display_name,
@@ -490,6 +487,6 @@ def suggest_pairs(*, pilot: Pilot, limit: int | None = None) -> list[PairSuggest
     return suggestions
 
 
-def loop_contexts(pilot: Pilot) -> list[str]:
+def group_contexts(*, pilot: Pilot) -> list[str]:
     """The conversation contexts of the pilot's loops, for its moderation queue."""
-    return [f"group:{pk}" for pk in Group.objects.filter(pilot=pilot).values_list("pk", flat=True)]
+    return [group.context for group in Group.objects.filter(pilot=pilot).only("pk")]

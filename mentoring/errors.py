@@ -7,7 +7,10 @@ Each app names its own refusals (`messaging.services.NotAllowed`, `pilots.servic
 
 from __future__ import annotations
 
-from django.utils.functional import Promise
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class UserError(Exception):
@@ -15,6 +18,6 @@ class UserError(Exception):
 
     code = "refused"
 
-    def __init__(self, message: str | Promise) -> None:
+    def __init__(self, message: StrOrPromise) -> None:
         super().__init__(str(message))
         self.message = message

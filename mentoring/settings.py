@@ -158,7 +158,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
 }
 CELERY_BEAT_SCHEDULE = {
-    "run-due": {"task": "pilots.tasks.run_due", "schedule": 60.0},
+    # Each app runs its own scheduled work ("do what is due now", idempotent).
+    "pilots-run-due": {"task": "pilots.tasks.run_due", "schedule": 60.0},
+    "messaging-run-due": {"task": "messaging.tasks.run_due", "schedule": 60.0},
 }
 
 # Outbox delivery (messaging/): chunk size, retries with backoff and jitter for temporary SMTP

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
-from profiles import views as profile_views
+from mentoring import views
 
 # The admin login goes through allauth: the same rate limits, verification and enumeration
 # protection as the site's own login.
@@ -14,10 +14,10 @@ admin.site.site_header = "Mentoring"
 handler500 = "mentoring.views.server_error"
 
 urlpatterns = [
-    path("", profile_views.home, name="home"),
-    path("healthz", profile_views.healthz, name="healthz"),
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
-    path("i18n/setlang/", profile_views.set_language, name="set_language"),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("profiles.urls")),
     path("", include("messaging.urls")),

@@ -13,7 +13,7 @@ from profiles.access import get_profile_for_viewer
 from profiles.models import User
 
 
-def get_conversation_for_participant(user: Any, pk: int) -> Conversation:
+def get_conversation_for_participant(user: User, pk: int) -> Conversation:
     if not getattr(user, "is_authenticated", False):
         raise Http404("No such conversation.")
     try:
@@ -22,7 +22,7 @@ def get_conversation_for_participant(user: Any, pk: int) -> Conversation:
         raise Http404("No such conversation.") from None
 
 
-def get_message_for_participant(user: Any, pk: int) -> Message:
+def get_message_for_participant(user: User, pk: int) -> Message:
     if not getattr(user, "is_authenticated", False):
         raise Http404("No such message.")
     try:
@@ -35,7 +35,7 @@ def get_message_for_participant(user: Any, pk: int) -> Message:
         raise Http404("No such message.") from None
 
 
-def get_person_for_user(user: Any, pk: int) -> Any:
+def get_person_for_user(user: User, pk: int) -> Any:
     """Someone `user` may block or report: a person they share a conversation with, or whose
     profile they may see."""
     if not getattr(user, "is_authenticated", False):

@@ -11,18 +11,16 @@ from __future__ import annotations
 import datetime
 import logging
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Exists, F, Max, OuterRef, QuerySet, Value
 from django.utils import timezone, translation
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from mentoring.errors import UserError
 from messaging import events
 from messaging.models import (
     Block,
@@ -33,19 +31,13 @@ from messaging.models import (
     Participant,
     Report,
 )
-from profiles.models import preferred_language
+from profiles.models import User, preferred_language
 
 logger = logging.getLogger(__name__)
 
 
-class MessagingError(Exception):
-    """A refused action, with a message for the person who tried it."""
-
-    code = "refused"
-
-    def __init__(self, message: str | Promise) -> None:
-        super().__init__(str(message))
-        self.message = message
+class MessagingError(UserError):
+    """A refused action in a conversation."""
 
 
 class NotAllowed(MessagingError):
@@ -60,76 +52,24 @@ class RateLimited(MessagingError):
     code = "rate_limited"
 
 
-# Who may start a conversation with whom is decided by the apps that group people (pilots):
-# each registered rule returns None to allow, or the reason to refuse.
-StartRule = Callable[[Any, Any], "str | Promise | None"]
-_start_rules: list[StartRule] = []
+def is_blocked_between(first: User, second: User) -> bool:
+    return Block.objects.between(first, second).exists()
 
 
-def register_start_rule(rule: StartRule) -> None:
-    if rule not in _start_rules:
-        _start_rules.append(rule)
-
-
-@dataclass(frozen=True)
-class SharedContext:
-    """Something two people both belong to (a pilot), as a context provider sees it."""
-
-    context: str  # the opaque label stored on a conversation or report, e.g. "pilot:3"
-    name: str  # what people call it, e.g. the pilot's name
-    theme: str = ""  # a theme a new conversation may be tagged with ("this week's theme")
-    may_start: bool = True  # whether the sender may start a conversation through it
-
-
-# The apps that group people also say what two people share: a new conversation is filed under
-# it (so its staff can moderate) and may be tagged with its current theme.
-ContextProvider = Callable[[Any, Any], list[SharedContext]]
-_context_providers: list[ContextProvider] = []
-
-
-def register_context_provider(provider: ContextProvider) -> None:
-    if provider not in _context_providers:
-        _context_providers.append(provider)
-
-
-def shared_contexts(*, sender: Any, recipient: Any) -> list[SharedContext]:
-    """What `sender` and `recipient` share, most relevant first, by every registered provider."""
-    return [found for provider in _context_providers for found in provider(sender, recipient)]
-
-
-def is_blocked_between(first: Any, second: Any) -> bool:
-    return Block.objects.filter(
-        Q(blocker=first, blocked=second) | Q(blocker=second, blocked=first)
-    ).exists()
-
-
-def check_may_start(*, sender: Any, recipient: Any) -> None:
+def check_may_start(*, sender: User, recipient: User) -> None:
+    """Messaging's own rules for a new conversation; who may talk to whom at all is decided by
+    the app that starts it (pilots) before it calls `start_conversation`."""
     if sender.pk == recipient.pk:
         raise NotAllowed(_("You cannot start a conversation with yourself."))
     if not recipient.is_active:
         raise NotAllowed(_("This person is no longer in the service."))
     if is_blocked_between(sender, recipient):
         raise NotAllowed(_("You cannot write to this person."))
-    if not _start_rules:
-        raise NotAllowed(_("You can write to people who take part in the same pilot as you."))
-    for rule in _start_rules:
-        reason = rule(sender, recipient)
-        if reason is not None:
-            raise NotAllowed(reason)
-
-
-def refusal(*, sender: Any, recipient: Any) -> str | Promise | None:
-    """Why `sender` may not start a conversation with `recipient`, or None if they may."""
-    try:
-        check_may_start(sender=sender, recipient=recipient)
-    except NotAllowed as refused:
-        return refused.message
-    return None
 
 
 @transaction.atomic
 def start_direct(
-    *, sender: Any, recipient: Any, subject: str, tag: str = "", context: str = ""
+    *, sender: User, recipient: User, subject: str, tag: str = "", context: str = ""
 ) -> Conversation:
     """A new one-to-one conversation about one concrete question."""
     check_may_start(sender=sender, recipient=recipient)
@@ -148,65 +88,38 @@ def start_direct(
 
 def start_conversation(
     *,
-    sender: Any,
-    recipient: Any,
+    starter: User,
+    recipient: User,
     subject: str,
     body: str,
     client_id: uuid.UUID,
-    theme_of: str = "",
+    context: str = "",
+    tag: str = "",
 ) -> Conversation:
-    """Start a direct conversation about `subject` with its first message, filed under what the
-    two share; `theme_of` (a shared context) tags it with that context's current theme.
+    """Start a direct conversation about `subject` with its first message, filed under
+    `context` (whose staff moderate it) and tagged with `tag` (e.g. the week's theme). The
+    caller has decided that the two may talk; messaging checks its own rules (blocks, an
+    active recipient, rate limits).
 
-    Idempotent per (sender, client_id): a form posted twice starts one conversation.
+    Idempotent per (starter, client_id): a form posted twice starts one conversation.
     """
-    first = Message.objects.filter(sender=sender, client_id=client_id).first()
+    first = Message.objects.filter(sender=starter, client_id=client_id).first()
     if first is not None:
         return first.conversation
     try:
         with transaction.atomic():
-            return _start_with_message(
-                sender=sender,
-                recipient=recipient,
-                subject=subject,
-                body=body,
-                client_id=client_id,
-                theme_of=theme_of,
+            conversation = start_direct(
+                sender=starter, recipient=recipient, subject=subject, tag=tag, context=context
             )
+            send_message(sender=starter, conversation=conversation, body=body, client_id=client_id)
+            return conversation
     except NotAllowed:
         # The same form posted twice at once: the other request stored the first message
         # (in a conversation of its own), this one rolled back. Both lead to that one.
-        first = Message.objects.filter(sender=sender, client_id=client_id).first()
+        first = Message.objects.filter(sender=starter, client_id=client_id).first()
         if first is None:
             raise
         return first.conversation
-
-
-def _start_with_message(
-    *,
-    sender: Any,
-    recipient: Any,
-    subject: str,
-    body: str,
-    client_id: uuid.UUID,
-    theme_of: str,
-) -> Conversation:
-    check_may_start(sender=sender, recipient=recipient)
-    shared = shared_contexts(sender=sender, recipient=recipient)
-    startable = [found for found in shared if found.may_start]
-    themed = next((c for c in startable if theme_of and c.context == theme_of and c.theme), None)
-    if theme_of and themed is None:
-        raise NotAllowed(_("This theme is no longer on offer. Choose again."))
-    home = themed or (startable[0] if startable else None)
-    conversation = start_direct(
-        sender=sender,
-        recipient=recipient,
-        subject=subject,
-        tag=themed.theme if themed else "",
-        context=home.context if home else "",
-    )
-    send_message(sender=sender, conversation=conversation, body=body, client_id=client_id)
-    return conversation
 
 
 @transaction.atomic
@@ -271,7 +184,7 @@ def unlock_context(*, context: str) -> int:
     return unlock_all(Conversation.objects.filter(context=context).exclude(Exists(left)))
 
 
-def _check_rate(user: Any) -> None:
+def _check_rate(user: User) -> None:
     """A fixed window per user in the shared cache: at most N messages per window."""
     window = settings.MESSAGE_RATE_WINDOW
     key = f"msg-rate:{user.pk}:{int(timezone.now().timestamp() // window)}"
@@ -287,7 +200,7 @@ def _check_rate(user: Any) -> None:
         raise RateLimited(_("You are sending messages too fast. Wait a moment and try again."))
 
 
-def _recipients(conversation: Conversation, sender: Any) -> dict[int, str]:
+def _recipients(conversation: Conversation, sender: User) -> dict[int, str]:
     """The other active participants, whom `sender` may write to now, with the language to
     notify each in, in one query. Raises ReadOnly, or NotAllowed when either of a direct
     conversation's two has blocked the other."""
@@ -297,10 +210,8 @@ def _recipients(conversation: Conversation, sender: Any) -> dict[int, str]:
         user=sender
     )
     if conversation.kind == Conversation.Kind.DIRECT:
-        either_way = Q(blocker=sender, blocked=OuterRef("user")) | Q(
-            blocker=OuterRef("user"), blocked=sender
-        )
-        others = others.annotate(blocked=Exists(Block.objects.filter(either_way)))
+        blocked = Block.objects.between(sender, OuterRef("user"))
+        others = others.annotate(blocked=Exists(blocked))
     else:
         others = others.annotate(blocked=Value(False))
     rows = list(others.values_list("user_id", "user__language", "blocked"))
@@ -310,7 +221,7 @@ def _recipients(conversation: Conversation, sender: Any) -> dict[int, str]:
 
 
 def send_message(
-    *, sender: Any, conversation: Conversation, body: str, client_id: uuid.UUID
+    *, sender: User, conversation: Conversation, body: str, client_id: uuid.UUID
 ) -> tuple[Message, bool]:
     """Store a message once per (sender, client_id); returns it and whether it is new.
 
@@ -358,7 +269,7 @@ def notification_source(conversation_id: int) -> str:
     return f"conversation:{conversation_id}"
 
 
-def _notify_offline(conversation: Conversation, sender: Any, recipients: dict[int, str]) -> None:
+def _notify_offline(conversation: Conversation, sender: User, recipients: dict[int, str]) -> None:
     """Recipients without an open socket get one in-app notification per conversation, in
     their own language: a new message updates the unread one (or brings back a read one)
     instead of adding rows. Online participants get nothing more, their socket shows the
@@ -393,7 +304,7 @@ def _notify_offline(conversation: Conversation, sender: Any, recipients: dict[in
     )
 
 
-def check_may_change(*, user: Any, message: Message) -> None:
+def check_may_change(*, user: User, message: Message) -> None:
     """Raises NotAllowed or ReadOnly unless `user` may still edit or delete `message`."""
     if message.sender_id != user.pk or not message.is_visible:
         raise NotAllowed(_("You can only change your own messages."))
@@ -405,7 +316,7 @@ def check_may_change(*, user: Any, message: Message) -> None:
 
 
 @transaction.atomic
-def edit_message(*, user: Any, message: Message, body: str) -> Message:
+def edit_message(*, user: User, message: Message, body: str) -> Message:
     check_may_change(user=user, message=message)
     message.body = body
     message.edited_at = timezone.now()
@@ -415,7 +326,7 @@ def edit_message(*, user: Any, message: Message, body: str) -> Message:
 
 
 @transaction.atomic
-def delete_message(*, user: Any, message: Message) -> Message:
+def delete_message(*, user: User, message: Message) -> Message:
     check_may_change(user=user, message=message)
     message.deleted_at = timezone.now()
     message.save(update_fields=["deleted_at"])
@@ -423,7 +334,7 @@ def delete_message(*, user: Any, message: Message) -> Message:
     return message
 
 
-def mark_read(*, user: Any, conversation: Conversation, up_to_id: int | None = None) -> int:
+def mark_read(*, user: User, conversation: Conversation, up_to_id: int | None = None) -> int:
     """Move the user's read marker forward (never back); returns the new marker."""
     latest = conversation.messages.order_by("-pk").values_list("pk", flat=True).first() or 0
     target = latest if up_to_id is None else min(up_to_id, latest)
@@ -444,7 +355,7 @@ def mark_read(*, user: Any, conversation: Conversation, up_to_id: int | None = N
     return target
 
 
-def unread_messages(*, user: Any) -> QuerySet[Message]:
+def unread_messages(*, user: User) -> QuerySet[Message]:
     """The user's unread messages: in their conversations, after their read marker, from
     someone else, neither deleted nor hidden."""
     return Message.objects.filter(
@@ -456,12 +367,12 @@ def unread_messages(*, user: Any) -> QuerySet[Message]:
     ).exclude(sender=user)
 
 
-def unread_counts(*, user: Any) -> dict[int, int]:
+def unread_counts(*, user: User) -> dict[int, int]:
     """Unread messages per conversation of the user, in one query."""
     return {pk: n for pk, (n, _latest) in unread_state(user=user).items()}
 
 
-def unread_state(*, user: Any) -> dict[int, tuple[int, int]]:
+def unread_state(*, user: User) -> dict[int, tuple[int, int]]:
     """Per conversation of the user: (unread messages, the id of the newest of them), in one
     query. The socket sends both, so a client can tell whether a "message.new" it gets next
     is already counted (a new conversation's first message arrives right after a snapshot)."""
@@ -491,20 +402,20 @@ def history(
     return list(reversed(messages.order_by("-pk")[:limit]))
 
 
-def block(*, blocker: Any, blocked: Any) -> None:
+def block(*, blocker: User, blocked: User) -> None:
     if blocker.pk == blocked.pk:
         raise NotAllowed(_("You cannot block yourself."))
     Block.objects.get_or_create(blocker=blocker, blocked=blocked)
 
 
-def unblock(*, blocker: Any, blocked: Any) -> None:
+def unblock(*, blocker: User, blocked: User) -> None:
     Block.objects.filter(blocker=blocker, blocked=blocked).delete()
 
 
 def report(
     *,
-    reporter: Any,
-    reported_user: Any,
+    reporter: User,
+    reported_user: User,
     reason: str,
     details: str = "",
     message: Message | None = None,
@@ -532,7 +443,7 @@ def resolve_report(*, report: Report, outcome: str) -> bool:
 
 
 @transaction.atomic
-def leave_context(*, user: Any, context: str) -> None:
+def leave_context(*, user: User, context: str) -> None:
     """`user` is out of `context` (removed from a pilot): their direct conversations in it
     become read-only, and they leave them, which takes effect on their open sockets too."""
     direct = Conversation.objects.of_user(user).filter(

@@ -37,6 +37,9 @@ class Broadcast(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind)
     # Who asked for it, e.g. "announcement:12": the same source is never broadcast twice.
     source = models.CharField(_("source"), max_length=100, unique=True)
+    # What it is filed under, e.g. "pilot:3" for a pilot's announcements and weekly themes:
+    # that pilot's staff statistics count its deliveries.
+    context = models.CharField(_("context"), max_length=100, blank=True, db_index=True)
     subject = models.CharField(_("subject"), max_length=200, validators=[validate_clean_text])
     body = models.TextField(_("text"), max_length=10_000, validators=[validate_clean_text])
     url = models.CharField(_("link"), max_length=300, blank=True)
@@ -290,6 +293,12 @@ class Message(models.Model):
         return self.deleted_at is None and self.hidden_at is None
 
 
+class BlockQuerySet(models.QuerySet["Block"]):
+    def between(self, first: Any, second: Any) -> BlockQuerySet:
+        """Blocks either way between two people (users, ids or `OuterRef`s)."""
+        return self.filter(Q(blocker=first, blocked=second) | Q(blocker=second, blocked=first))
+
+
 class Block(models.Model):
     """`blocker` does not want to hear from `blocked`: no new conversations, no messages."""
 
@@ -300,6 +309,8 @@ class Block(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocked_by"
     )
     created_at = models.DateTimeField(_("blocked"), auto_now_add=True)
+
+    objects = BlockQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("block")
@@ -356,3 +367,8 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()}: {self.reported_user}"
+
+    @property
+    def warning_source(self) -> str:
+        """The label of the warning broadcast to the reported person (sent once per report)."""
+        return f"warning:{self.pk}"

@@ -60,15 +60,30 @@ logger = logging.getLogger(__name__)
 
 
 def broadcast(
-    *, kind: str, source: str, subject: str, body: str, url: str, recipient_ids: Iterable[int]
+    *,
+    kind: str,
+    source: str,
+    subject: str,
+    body: str,
+    url: str,
+    recipient_ids: Iterable[int],
+    context: str = "",
 ) -> Broadcast:
-    """Queue `subject`/`body` for every recipient, in the app and by e-mail per their settings.
+    """Queue `subject`/`body` for every recipient, in the app and by e-mail per their settings;
+    `context` files it under what sent it (e.g. a pilot's), for that one's statistics.
 
     Calling it again with the same `source` returns the first broadcast and queues nothing.
     """
     with transaction.atomic():
         item, created = Broadcast.objects.get_or_create(
-            source=source, defaults={"kind": kind, "subject": subject, "body": body, "url": url}
+            source=source,
+            defaults={
+                "kind": kind,
+                "context": context,
+                "subject": subject,
+                "body": body,
+                "url": url,
+            },
         )
         if not created:
             return item
@@ -728,3 +743,33 @@ def set_email_choice(*, user: Any, kind: str, email: str) -> None:
     if kind not in Kind.values or email not in NotificationSetting.Email.values:
         raise ValueError(f"Unknown notification setting {kind}={email}")
     NotificationSetting.objects.update_or_create(user=user, kind=kind, defaults={"email": email})
+
+
+@dataclass
+class DueReport:
+    requeued: int = 0
+    digests: int = 0
+    message_emails: int = 0
+
+
+def run_due(*, now: datetime.datetime | None = None) -> DueReport:
+    """Messaging's scheduled work: the outbox sweeper (rows pending longer than
+    DELIVERY_SWEEP_AFTER go to the workers again), the daily digests and the new-message
+    e-mails. Idempotent; one part that fails is logged and does not hold back the others."""
+    now = now or timezone.now()
+    report = DueReport()
+    try:
+        report.requeued = enqueue(
+            older_than=now - datetime.timedelta(seconds=settings.DELIVERY_SWEEP_AFTER)
+        )
+    except Exception:
+        logger.exception("Outbox not swept; the next run tries again")
+    try:
+        report.digests = send_digests(now=now)
+    except Exception:
+        logger.exception("Digests not sent; the next run tries again")
+    try:
+        report.message_emails = send_message_emails(now=now)
+    except Exception:
+        logger.exception("Message e-mails not queued; the next run tries again")
+    return report

@@ -28,3 +28,9 @@ def deliver(self, delivery_ids: list[int]) -> dict[str, int]:  # type: ignore[no
         else:
             raise self.retry(args=[outcome.retry], countdown=backoff(self.request.retries))
     return {"sent": len(outcome.sent), "failed": len(outcome.failed), "retry": len(outcome.retry)}
+
+
+@shared_task(acks_late=True)
+def run_due() -> dict[str, int]:
+    """Messaging's scheduled work (Celery beat, every minute): sweeper, digests, e-mails."""
+    return vars(services.run_due())

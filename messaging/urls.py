@@ -21,8 +21,6 @@ urlpatterns = [
         views.report_message,
         name="report_message",
     ),
-    path("people/<int:user_id>/talk/", views.start, name="start"),
     path("people/<int:user_id>/block/", views.block, name="block"),
     path("people/<int:user_id>/unblock/", views.unblock, name="unblock"),
-    path("people/<int:user_id>/report/", views.report_person, name="report_person"),
 ]

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -32,10 +32,8 @@ from messaging.forms import (
     MessageForm,
     NotificationSettingsForm,
     ReportForm,
-    StartConversationForm,
 )
 from messaging.models import Block, Conversation, Message, Notification, Participant
-from profiles.access import get_profile_for_viewer
 
 
 @login_required
@@ -160,11 +158,7 @@ def _write_refusal(
         )
     if other is None:
         return None, False
-    blockers = set(
-        Block.objects.filter(
-            Q(blocker=user, blocked=other) | Q(blocker=other, blocked=user)
-        ).values_list("blocker_id", flat=True)
-    )
+    blockers = set(Block.objects.between(user, other).values_list("blocker_id", flat=True))
     if user.pk in blockers:
         return _("You have blocked this person. Unblock them to write again."), True
     if blockers:
@@ -321,53 +315,6 @@ def delete(request: AuthedRequest, pk: int, message_pk: int) -> HttpResponse:
 
 
 @login_required
-def start(request: AuthedRequest, user_id: int) -> HttpResponse:
-    """Start a conversation with someone about one concrete question."""
-    profile = get_profile_for_viewer(request.user, user_id)
-    person = profile.user
-    refusal = conversations.refusal(sender=request.user, recipient=person)
-    form = None
-    if refusal is None:
-        shared = conversations.shared_contexts(sender=request.user, recipient=person)
-        themes = [
-            (found.context, _theme_label(found, several=len(shared) > 1))
-            for found in shared
-            if found.may_start and found.theme
-        ]
-        form = StartConversationForm(request.POST or None, themes=themes)
-        if request.method == "POST" and form.is_valid():
-            try:
-                started = conversations.start_conversation(
-                    sender=request.user,
-                    recipient=person,
-                    subject=form.cleaned_data["subject"],
-                    body=form.cleaned_data["body"],
-                    client_id=form.cleaned_data["client_id"],
-                    theme_of=form.cleaned_data.get("theme_of", ""),
-                )
-            except MessagingError as refused:
-                form.add_error(None, str(refused.message))
-            else:
-                return redirect(started)
-    earlier = (
-        Conversation.objects.of_user(request.user)
-        .filter(kind=Conversation.Kind.DIRECT, participants__user=person)
-        .order_by("-created_at")[:5]
-    )
-    context = {"profile": profile, "person": person, "form": form, "refusal": refusal}
-    return render(request, "messaging/start.html", {**context, "earlier": earlier})
-
-
-def _theme_label(found: conversations.SharedContext, *, several: bool) -> str:
-    if several:
-        return _("“%(theme)s” (this week in %(pilot)s)") % {
-            "theme": found.theme,
-            "pilot": found.name,
-        }
-    return _("Yes: “%(theme)s”") % {"theme": found.theme}
-
-
-@login_required
 @require_POST
 def block(request: AuthedRequest, user_id: int) -> HttpResponse:
     person = get_person_for_user(request.user, user_id)
@@ -393,7 +340,7 @@ def unblock(request: AuthedRequest, user_id: int) -> HttpResponse:
     return redirect(_safe_next(request, reverse("messaging:conversations")))
 
 
-def _report_page(
+def report_page(
     request: AuthedRequest,
     *,
     person: Any,
@@ -402,6 +349,7 @@ def _report_page(
     back: str,
     conversation_id: int | None = None,
 ) -> HttpResponse:
+    """The report form about `person` (and `message`), filed under `context`."""
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         conversations.report(
@@ -437,36 +385,10 @@ def report_message(request: AuthedRequest, pk: int, message_pk: int) -> HttpResp
     if message.sender is None or message.sender_id == request.user.pk:
         raise Http404("No such message.")
     back = f"{message.conversation.get_absolute_url()}#message-{message.pk}"
-    return _report_page(
+    return report_page(
         request,
         person=message.sender,
         message=message,
         context=message.conversation.context,
         back=back,
-    )
-
-
-@login_required
-def report_person(request: AuthedRequest, user_id: int) -> HttpResponse:
-    """Report someone; from a conversation (`conversation=<id>`) the report is filed under that
-    conversation's context, otherwise under the first thing the two share (a pilot)."""
-    person = get_person_for_user(request.user, user_id)
-    if person.pk == request.user.pk:
-        raise Http404("No such person.")
-    conversation_id = _int_param(
-        request.POST.get("conversation") or request.GET.get("conversation")
-    )
-    if conversation_id is not None:
-        context = get_conversation_for_participant(request.user, conversation_id).context
-    else:
-        shared = conversations.shared_contexts(sender=request.user, recipient=person)
-        context = shared[0].context if shared else ""
-    back = _safe_next(request, reverse("profiles:detail", args=[person.pk]))
-    return _report_page(
-        request,
-        person=person,
-        message=None,
-        context=context,
-        back=back,
-        conversation_id=conversation_id,
     )

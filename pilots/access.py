@@ -9,9 +9,10 @@ from django.http import Http404
 from messaging.models import Report
 from pilots.models import Announcement, Invitation, Material, Participation, Pilot, Role, Week
 from pilots.services import moderated_contexts
+from profiles.models import User
 
 
-def get_participation(user: Any, slug: str) -> Participation:
+def get_participation(user: User, slug: str) -> Participation:
     """The user's participation in the pilot `slug`; 404 if there is none."""
     if not user.is_authenticated:
         raise Http404("No such pilot.")
@@ -23,11 +24,11 @@ def get_participation(user: Any, slug: str) -> Participation:
         raise Http404("No such pilot.") from None
 
 
-def get_pilot_for_participant(user: Any, slug: str) -> Pilot:
+def get_pilot_for_participant(user: User, slug: str) -> Pilot:
     return get_participation(user, slug).pilot
 
 
-def get_pilot_for_staff(user: Any, slug: str) -> Pilot:
+def get_pilot_for_staff(user: User, slug: str) -> Pilot:
     """Only the pilot's own staff (and superusers) manage it."""
     if user.is_authenticated and user.is_superuser:
         try:
@@ -40,7 +41,7 @@ def get_pilot_for_staff(user: Any, slug: str) -> Pilot:
     return participation.pilot
 
 
-def get_material_for_participant(user: Any, slug: str, pk: int) -> Material:
+def get_material_for_participant(user: User, slug: str, pk: int) -> Material:
     participation = get_participation(user, slug)
     materials = Material.objects.filter(pilot=participation.pilot)
     if participation.role != Role.STAFF:
@@ -59,7 +60,7 @@ def announcements_for(participation: Participation) -> Any:
     )
 
 
-def get_announcement_for_participant(user: Any, slug: str, pk: int) -> Announcement:
+def get_announcement_for_participant(user: User, slug: str, pk: int) -> Announcement:
     participation = get_participation(user, slug)
     try:
         return announcements_for(participation).select_related("pilot").get(pk=pk)
@@ -68,7 +69,7 @@ def get_announcement_for_participant(user: Any, slug: str, pk: int) -> Announcem
 
 
 def get_pilot_row_for_staff(
-    user: Any, slug: str, related_name: str, *, select: tuple[str, ...] = (), **lookup: Any
+    user: User, slug: str, related_name: str, *, select: tuple[str, ...] = (), **lookup: Any
 ) -> Any:
     """One row of the pilot's own `related_name` rows (e.g. "weeks"), for the pilot's staff;
     404 for anything else. The row gets the pilot already loaded, saving a query per page."""
@@ -83,24 +84,24 @@ def get_pilot_row_for_staff(
     return found
 
 
-def get_week_for_staff(user: Any, slug: str, number: int) -> Week:
+def get_week_for_staff(user: User, slug: str, number: int) -> Week:
     return get_pilot_row_for_staff(user, slug, "weeks", number=number)
 
 
-def get_material_for_staff(user: Any, slug: str, pk: int) -> Material:
+def get_material_for_staff(user: User, slug: str, pk: int) -> Material:
     return get_pilot_row_for_staff(user, slug, "materials", pk=pk)
 
 
-def get_announcement_for_staff(user: Any, slug: str, pk: int) -> Announcement:
+def get_announcement_for_staff(user: User, slug: str, pk: int) -> Announcement:
     """Any announcement of the pilot, sent or not, for its staff."""
     return get_pilot_row_for_staff(user, slug, "announcements", select=("author",), pk=pk)
 
 
-def get_invitation_for_staff(user: Any, slug: str, pk: int) -> Invitation:
+def get_invitation_for_staff(user: User, slug: str, pk: int) -> Invitation:
     return get_pilot_row_for_staff(user, slug, "invitations", pk=pk)
 
 
-def get_report_for_staff(user: Any, slug: str, pk: int) -> Report:
+def get_report_for_staff(user: User, slug: str, pk: int) -> Report:
     """A report filed under the pilot (its conversations, its people), for the pilot's staff."""
     pilot = get_pilot_for_staff(user, slug)
     try:

@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from mentoring.types import AuthedRequest
 from pilots import services
 from pilots.models import (
     Announcement,
@@ -30,7 +31,7 @@ class PilotAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [WeekInline]
 
-    def save_model(self, request: HttpRequest, obj: Pilot, form: Any, change: bool) -> None:
+    def save_model(self, request: AuthedRequest, obj: Pilot, form: Any, change: bool) -> None:  # type: ignore[override]
         # The same services as the staff pages: the weeks follow the dates.
         if change:
             services.update_pilot(pilot=obj)

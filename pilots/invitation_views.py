@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from mentoring.types import AuthedRequest
 from pilots import invitations as service
 from pilots.access import get_invitation_for_staff, get_pilot_for_staff
 from pilots.invitations import (
@@ -73,7 +74,7 @@ def _rate_limited_message() -> str:
 
 
 @login_required
-def invitations(request: HttpRequest, slug: str) -> HttpResponse:
+def invitations(request: AuthedRequest, slug: str) -> HttpResponse:
     pilot = get_pilot_for_staff(request.user, slug)
     form = InviteForm(request.POST if request.method == "POST" else None)
     http_status = 400 if form.is_bound else 200
@@ -140,7 +141,7 @@ def _render_list(
 
 @login_required
 @require_POST
-def resend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def resend(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     invitation = get_invitation_for_staff(request.user, slug, pk)
     quota = take_invite_quota(request, 1)
     if quota is None:
@@ -160,7 +161,7 @@ def resend(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def revoke(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     invitation = get_invitation_for_staff(request.user, slug, pk)
     if service.revoke(invitation=invitation):
         messages.success(
@@ -174,7 +175,7 @@ def revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
-def invite_csv(request: HttpRequest, slug: str) -> HttpResponse:
+def invite_csv(request: AuthedRequest, slug: str) -> HttpResponse:
     """Upload a CSV file and see what it would do. Nothing is sent from here."""
     pilot = get_pilot_for_staff(request.user, slug)
     form = (
@@ -203,7 +204,7 @@ def invite_csv(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def invite_csv_confirm(request: HttpRequest, slug: str) -> HttpResponse:
+def invite_csv_confirm(request: AuthedRequest, slug: str) -> HttpResponse:
     pilot = get_pilot_for_staff(request.user, slug)
     stored = request.session.get(SESSION_KEY)
     if not (

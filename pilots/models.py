@@ -108,6 +108,11 @@ class Pilot(models.Model):
         """Closed and archived pilots stay readable; nothing new can be posted in them."""
         return self.status in (self.Status.CLOSED, self.Status.ARCHIVED)
 
+    @property
+    def context(self) -> str:
+        """The label of the pilot's conversations, reports and broadcasts in messaging."""
+        return f"pilot:{self.pk}"
+
     def week_on(self, day: datetime.date) -> Week | None:
         return self.weeks.filter(starts_on__lte=day, ends_on__gte=day).first()
 
@@ -226,6 +231,11 @@ class Week(models.Model):
     def is_current(self) -> bool:
         return self.starts_on <= timezone.localdate() <= self.ends_on
 
+    @property
+    def source(self) -> str:
+        """The label of the week's theme broadcast in messaging (sent once per source)."""
+        return f"week:{self.pk}"
+
 
 class Material(models.Model):
     """Orientation and other material: Markdown text or a video."""
@@ -312,3 +322,8 @@ class Announcement(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("pilots:announcement", args=[self.pilot.slug, self.pk])
+
+    @property
+    def source(self) -> str:
+        """The label of the announcement's broadcast in messaging (sent once per source)."""
+        return f"announcement:{self.pk}"

@@ -15,22 +15,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import (
-    CharField,
     Count,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Value,
 )
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from messaging.models import Delivery
+from mentoring.types import AuthedRequest
+from messaging.models import Delivery, Kind
 from pilots import services
 from pilots.access import (
     get_announcement_for_staff,
@@ -53,7 +52,6 @@ from pilots.models import (
     Participation,
     Pilot,
     Role,
-    Week,
 )
 
 if TYPE_CHECKING:
@@ -153,18 +151,10 @@ def _delivery_counts(sources: list[str]) -> dict[str, dict[str, int]]:
 
 def _pilot_delivery_totals(pilot: Pilot) -> dict[str, int]:
     """Sent, pending and failed deliveries of all the pilot's announcements and weekly themes."""
-
-    def sources(model: type[Announcement] | type[Week], prefix: str) -> QuerySet[Any]:
-        return (
-            model.objects.filter(pilot=pilot)
-            .annotate(source=Concat(Value(prefix), Cast("pk", CharField())))
-            .values("source")
-        )
-
     rows = (
         Delivery.objects.filter(
-            Q(broadcast__source__in=sources(Announcement, "announcement:"))
-            | Q(broadcast__source__in=sources(Week, "week:"))
+            broadcast__context=pilot.context,
+            broadcast__kind__in=[Kind.ANNOUNCEMENT, Kind.WEEK],
         )
         .order_by()
         .values_list("status")
@@ -185,19 +175,11 @@ def _failed_page(source: str, number: str | None) -> Page[Delivery]:
     return Paginator(failed, FAILED_PER_PAGE).get_page(number)
 
 
-def _announcement_source(announcement: Announcement) -> str:
-    return f"announcement:{announcement.pk}"
-
-
-def _week_source(week: Week) -> str:
-    return f"week:{week.pk}"
-
-
 # Pages --------------------------------------------------------------------------------------
 
 
 @login_required
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthedRequest) -> HttpResponse:
     if not request.user.is_staff:
         raise Http404("No such page.")
     form = NewPilotForm(request.POST or None, request.FILES or None)
@@ -211,7 +193,7 @@ def create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+def dashboard(request: AuthedRequest, slug: str) -> HttpResponse:
     pilot = get_pilot_for_staff(request.user, slug)
     required_total = _required_total(pilot)
     weeks = list(pilot.weeks.order_by("number"))
@@ -241,7 +223,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def edit(request: HttpRequest, slug: str) -> HttpResponse:
+def edit(request: AuthedRequest, slug: str) -> HttpResponse:
     pilot = get_pilot_for_staff(request.user, slug)
     # The form changes its instance while validating; the page header keeps the stored pilot.
     form = PilotForm(request.POST or None, request.FILES or None, instance=copy.copy(pilot))
@@ -261,12 +243,12 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def weeks(request: HttpRequest, slug: str) -> HttpResponse:
+def weeks(request: AuthedRequest, slug: str) -> HttpResponse:
     pilot = get_pilot_for_staff(request.user, slug)
     week_list = list(pilot.weeks.order_by("number"))
-    counts = _delivery_counts([_week_source(week) for week in week_list if week.broadcast_at])
+    counts = _delivery_counts([week.source for week in week_list if week.broadcast_at])
     for week in week_list:
-        week.deliveries = counts.get(_week_source(week))  # type: ignore[attr-defined]
+        week.deliveries = counts.get(week.source)  # type: ignore[attr-defined]
     return render(
         request,
         "pilots/staff/weeks.html",
@@ -275,7 +257,7 @@ def weeks(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def edit_week(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+def edit_week(request: AuthedRequest, slug: str, number: int) -> HttpResponse:
     week = get_week_for_staff(request.user, slug, number)
     form = WeekForm(request.POST or None, instance=week)
     if request.method == "POST" and form.is_valid():
@@ -284,14 +266,14 @@ def edit_week(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         return redirect("pilots:weeks", slug=slug)
     context: dict[str, Any] = {"pilot": week.pilot, "section": "weeks", "week": week, "form": form}
     if week.broadcast_at:
-        source = _week_source(week)
+        source = week.source
         context["deliveries"] = _delivery_counts([source])[source]
         context["failed"] = _failed_page(source, request.GET.get("page"))
     return render(request, "pilots/staff/week_form.html", context)
 
 
 @login_required
-def materials(request: HttpRequest, slug: str) -> HttpResponse:
+def materials(request: AuthedRequest, slug: str) -> HttpResponse:
     pilot = get_pilot_for_staff(request.user, slug)
     items = pilot.materials.annotate(completed=Count("completions")).order_by("position", "pk")
     return render(
@@ -319,7 +301,7 @@ def _material_page(
 
 
 @login_required
-def new_material(request: HttpRequest, slug: str) -> HttpResponse:
+def new_material(request: AuthedRequest, slug: str) -> HttpResponse:
     pilot = get_pilot_for_staff(request.user, slug)
     form = MaterialForm(
         request.POST or None,
@@ -334,7 +316,7 @@ def new_material(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def edit_material(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def edit_material(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     material = get_material_for_staff(request.user, slug, pk)
     form = MaterialForm(request.POST or None, instance=copy.copy(material))
     if request.method == "POST" and "preview" not in request.POST and form.is_valid():
@@ -345,7 +327,7 @@ def edit_material(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @login_required
-def participants(request: HttpRequest, slug: str) -> HttpResponse:
+def participants(request: AuthedRequest, slug: str) -> HttpResponse:
     pilot = get_pilot_for_staff(request.user, slug)
     required_total = _required_total(pilot)
     rows = _participants(pilot)
@@ -379,15 +361,15 @@ def participants(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def announcements(request: HttpRequest, slug: str) -> HttpResponse:
+def announcements(request: AuthedRequest, slug: str) -> HttpResponse:
     pilot = get_pilot_for_staff(request.user, slug)
     page = Paginator(
         pilot.announcements.select_related("author").order_by("-created_at", "-pk"),
         ANNOUNCEMENTS_PER_PAGE,
     ).get_page(request.GET.get("page"))
-    counts = _delivery_counts([_announcement_source(item) for item in page])
+    counts = _delivery_counts([item.source for item in page])
     for item in page:
-        item.deliveries = counts[_announcement_source(item)]  # type: ignore[attr-defined]
+        item.deliveries = counts[item.source]  # type: ignore[attr-defined]
     return render(
         request,
         "pilots/staff/announcements.html",
@@ -403,7 +385,7 @@ def _closed(request: HttpRequest, pilot: Pilot) -> HttpResponse:
 
 
 @login_required
-def new_announcement(request: HttpRequest, slug: str) -> HttpResponse:
+def new_announcement(request: AuthedRequest, slug: str) -> HttpResponse:
     pilot = get_pilot_for_staff(request.user, slug)
     if pilot.is_closed:
         return _closed(request, pilot)
@@ -438,9 +420,9 @@ def new_announcement(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-def announcement_status(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def announcement_status(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     announcement = get_announcement_for_staff(request.user, slug, pk)
-    source = _announcement_source(announcement)
+    source = announcement.source
     by_channel = {
         channel: {status: 0 for status in Delivery.Status.values}
         for channel in Delivery.Channel.values

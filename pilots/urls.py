@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pilots import invitation_views, moderation_views, staff_views, views
+from pilots import conversation_views, invitation_views, moderation_views, staff_views, views
 
 app_name = "pilots"
 
@@ -9,6 +9,12 @@ urlpatterns = [
     path("calendar/<uuid:token>.ics", views.calendar, name="calendar"),
     path("new/", staff_views.create, name="create"),
     path("invitations/<str:token>/", invitation_views.accept, name="accept"),
+    path(
+        "people/<int:user_id>/talk/",
+        conversation_views.start_conversation,
+        name="start_conversation",
+    ),
+    path("people/<int:user_id>/report/", conversation_views.report_person, name="report_person"),
     path("<slug:slug>/", views.home, name="home"),
     path("<slug:slug>/materials/<int:pk>/", views.material, name="material"),
     path("<slug:slug>/materials/<int:pk>/done/", views.material_done, name="material_done"),

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import Http404
 
-from profiles.models import Profile
+from profiles.models import Profile, User
 
 
-def get_profile_for_viewer(user: Any, pk: int) -> Profile:
+def get_profile_for_viewer(user: User, pk: int) -> Profile:
     try:
         return Profile.objects.visible_to(user).for_listing().get(pk=pk)
     except Profile.DoesNotExist:

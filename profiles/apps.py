@@ -7,4 +7,4 @@ class ProfilesConfig(AppConfig):
     verbose_name = _("People and competences")
 
     def ready(self) -> None:
-        from profiles import signals  # noqa: F401 - connects the receivers
+        from profiles import receivers  # noqa: F401 - connects them

@@ -1,41 +1,29 @@
-"""Who shares a circle with whom, for profile visibility, without profiles knowing about pilots.
-
-An app that groups people (pilots) registers two functions at start-up:
-- `members(user)`: a query of the user ids who share a group with `user` (they may see profiles
-  shown to "members of my pilots");
-- `managed(user)`: a query of the user ids `user` runs a group for as its staff (they may see
-  profiles shown to "project staff only").
-With nothing registered, both are empty.
-"""
+"""Who shares a circle with whom, for profile visibility, without profiles knowing about pilots:
+the apps that group people answer `profiles.signals.circle_members` and `circle_managed`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
+from django.dispatch import Signal
 
-UserIds = Any  # a QuerySet of user ids (values_list/values), used inside __in
-_members: list[Callable[[Any], UserIds]] = []
-_managed: list[Callable[[Any], UserIds]] = []
+from profiles.signals import circle_managed, circle_members
 
-
-def register(*, members: Callable[[Any], UserIds], managed: Callable[[Any], UserIds]) -> None:
-    if members not in _members:
-        _members.append(members)
-    if managed not in _managed:
-        _managed.append(managed)
+if TYPE_CHECKING:
+    from profiles.models import User
 
 
-def members_q(user: Any, field: str = "user") -> Q:
+def _answers(signal: Signal, user: User, field: str) -> Q:
     query = Q(pk__in=[])
-    for provider in _members:
-        query |= Q(**{f"{field}__in": provider(user)})
+    for _receiver, user_ids in signal.send(sender=type(user), user=user):
+        query |= Q(**{f"{field}__in": user_ids})
     return query
 
 
-def managed_q(user: Any, field: str = "user") -> Q:
-    query = Q(pk__in=[])
-    for provider in _managed:
-        query |= Q(**{f"{field}__in": provider(user)})
-    return query
+def members_q(user: User, field: str = "user") -> Q:
+    return _answers(circle_members, user, field)
+
+
+def managed_q(user: User, field: str = "user") -> Q:
+    return _answers(circle_managed, user, field)

@@ -1,21 +1,14 @@
-"""Signing in records the language the person uses the site in (profiles.services)."""
+"""What profiles asks the apps that group people (pilots), without knowing about them.
 
-from __future__ import annotations
+Sent with `user`; each receiver returns a query of user ids (`values("user_id")` or a
+`values_list(..., flat=True)`), used inside `__in`. With no receiver, both answers are empty.
+"""
 
-from typing import Any
+from django.dispatch import Signal
 
-from django.conf import settings
-from django.contrib.auth.signals import user_logged_in
-from django.dispatch import receiver
+# Who shares a circle (a pilot) with `user`: they may see profiles shown to "members of my
+# pilots".
+circle_members = Signal()
 
-from profiles.services import remember_language
-
-
-@receiver(user_logged_in, dispatch_uid="profiles_remember_language_on_login")
-def remember_language_on_login(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    # Set by LocaleMiddleware on a real request. A language chosen with the switch (its
-    # cookie) is remembered; a browser's guess only when the person has none yet.
-    language = getattr(request, "LANGUAGE_CODE", None)
-    chosen = settings.LANGUAGE_COOKIE_NAME in getattr(request, "COOKIES", {})
-    if language and (chosen or not user.language):
-        remember_language(user=user, language=language)
+# Whom `user` runs a circle for as its staff: they may see profiles shown to "project staff only".
+circle_managed = Signal()

@@ -7,47 +7,23 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
-from django.db import connection
 from django.db.models import Count, Window
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views import i18n
 from django.views.decorators.http import require_POST
 
+from mentoring.types import AuthedRequest
 from profiles.access import get_profile_for_viewer
 from profiles.cards import Card, load_cards, render_cards
 from profiles.forms import AvatarForm, CompetenceFormSet, DirectoryFilterForm, ProfileForm
 from profiles.matching import suggest_matches
 from profiles.models import Organisation, Profile, ProfileQuerySet
-from profiles.services import ensure_profile, remember_language, set_avatar
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("profiles:me")
-    return render(request, "home.html")
-
-
-@require_POST
-def set_language(request: HttpRequest) -> HttpResponse:
-    """Django's language switch; a signed-in user's choice is also remembered for the
-    e-mails and notifications written to them."""
-    response = i18n.set_language(request)
-    language = request.POST.get(i18n.LANGUAGE_QUERY_PARAMETER, "")
-    if request.user.is_authenticated and language:
-        remember_language(user=request.user, language=language)
-    return response
-
-
-def healthz(request: HttpRequest) -> HttpResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return HttpResponse("ok", content_type="text/plain")
+from profiles.services import ensure_profile, set_avatar
 
 
 @login_required
-def me(request: HttpRequest) -> HttpResponse:
+def me(request: AuthedRequest) -> HttpResponse:
     ensure_profile(user=request.user)  # type: ignore[arg-type]
     profile = Profile.objects.for_listing().get(pk=request.user.pk)
     return render(
@@ -64,7 +40,7 @@ def me(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def edit(request: HttpRequest) -> HttpResponse:
+def edit(request: AuthedRequest) -> HttpResponse:
     profile = ensure_profile(user=request.user)  # type: ignore[arg-type]
     form = ProfileForm(request.POST or None, instance=profile)
     formset = CompetenceFormSet(request.POST or None, instance=profile, prefix="competences")
@@ -78,7 +54,7 @@ def edit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def avatar(request: HttpRequest) -> HttpResponse:
+def avatar(request: AuthedRequest) -> HttpResponse:
     profile = ensure_profile(user=request.user)  # type: ignore[arg-type]
     if "remove" in request.POST:
         set_avatar(profile=profile, image=None)
@@ -93,7 +69,7 @@ def avatar(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def directory(request: HttpRequest) -> HttpResponse:
+def directory(request: AuthedRequest) -> HttpResponse:
     form = DirectoryFilterForm(request.GET or None)
     visible = Profile.objects.visible_to(request.user)
     profiles = visible
@@ -159,13 +135,13 @@ def _directory_page(
 
 
 @login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     profile = get_profile_for_viewer(request.user, pk)
     return render(request, "profiles/detail.html", {"profile": profile})
 
 
 @login_required
-def organisation(request: HttpRequest, slug: str) -> HttpResponse:
+def organisation(request: AuthedRequest, slug: str) -> HttpResponse:
     org = get_object_or_404(Organisation, slug=slug)
     visible = Profile.objects.visible_to(request.user)
     people = visible.filter(organisation=org).order_by("user__display_name", "pk")

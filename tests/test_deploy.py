@@ -45,7 +45,7 @@ from gunicorn.util import import_app as gunicorn_import_app
 from uvicorn.importer import import_from_string
 from uvicorn.main import main as uvicorn_cli
 
-from profiles import views as profile_views
+from mentoring import views as site_views
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS_FILE = ROOT / "mentoring" / "settings.py"
@@ -403,7 +403,7 @@ def test_servers_have_a_health_check_on_healthz_and_can_be_scaled(name: str) -> 
     service = SERVICES[name]
     assert service["healthcheck"]["test"][:3] == ["CMD", "python", "-c"]
     assert '"/healthz"' in service["healthcheck"]["test"][3]
-    assert resolve("/healthz").func is profile_views.healthz
+    assert resolve("/healthz").func is site_views.healthz
     # `--scale web=N` needs no fixed container name and no single fixed host port.
     assert "container_name" not in service
     for mapping in service.get("ports", []):

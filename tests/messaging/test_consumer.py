@@ -38,6 +38,7 @@ from messaging import consumers, conversations, events
 from messaging import services as messaging_services
 from messaging.consumers import FRAME_MAX_BYTES, nested_deeper_than
 from messaging.models import Conversation, Delivery, Kind, Message, Notification
+from pilots import services as pilot_services
 from pilots.models import Pilot
 from profiles.models import User
 from tests.conftest import PASSWORD
@@ -570,7 +571,7 @@ async def test_the_first_message_of_a_new_conversation_is_counted_once(
     may have been published before the socket joined the conversation's group: "latest" tells
     the client which messages the snapshot counted (the badge must not show 2 for one)."""
     maria_socket = await live.connect(mentor_maria)
-    conversation = await db(conversations.start_conversation)(
+    conversation = await db(pilot_services.start_pilot_conversation)(
         sender=alice,
         recipient=mentor_maria,
         subject="A concrete question",

@@ -20,6 +20,7 @@ from django.utils import timezone
 from messaging import conversations
 from messaging.models import Block, Broadcast, Conversation, Delivery, Message, Participant, Report
 from pilots import services as pilot_services
+from pilots import signals as pilot_signals
 from pilots.models import Material, Participation, Pilot, Role, Week
 from profiles.models import Profile, User
 
@@ -608,29 +609,29 @@ def test_profile_page_offers_conversation_block_and_report(
     profile_url = reverse("profiles:detail", args=[mentor_maria.pk])
 
     html = client.get(profile_url).content.decode()
-    assert reverse("messaging:start", args=[mentor_maria.pk]) in html
-    assert reverse("messaging:report_person", args=[mentor_maria.pk]) in html
+    assert reverse("pilots:start_conversation", args=[mentor_maria.pk]) in html
+    assert reverse("pilots:report_person", args=[mentor_maria.pk]) in html
 
     client.post(reverse("messaging:block", args=[mentor_maria.pk]), {"next": profile_url})
     blocked = client.get(profile_url).content.decode()
     assert reverse("messaging:unblock", args=[mentor_maria.pk]) in blocked
-    assert reverse("messaging:start", args=[mentor_maria.pk]) not in blocked
+    assert reverse("pilots:start_conversation", args=[mentor_maria.pk]) not in blocked
     own = client.get(reverse("profiles:detail", args=[alice.pk])).content.decode()
-    assert reverse("messaging:start", args=[alice.pk]) not in own
+    assert reverse("pilots:start_conversation", args=[alice.pk]) not in own
 
 
 def test_suggestion_cards_offer_to_start_a_conversation(
     alice: User, mentor_maria: User, pilot: Pilot, client_for: Any
 ) -> None:
     html = client_for(alice).get(reverse("profiles:me")).content.decode()
-    assert reverse("messaging:start", args=[mentor_maria.pk]) in html
+    assert reverse("pilots:start_conversation", args=[mentor_maria.pk]) in html
 
 
 # --- Starting a conversation ----------------------------------------------------------------
 
 
 def start_url(user: User) -> str:
-    return reverse("messaging:start", args=[user.pk])
+    return reverse("pilots:start_conversation", args=[user.pk])
 
 
 def test_actor_starts_a_conversation_about_this_weeks_theme(
@@ -753,7 +754,9 @@ def test_a_hidden_profile_is_404_like_a_missing_one(
 ) -> None:
     client = client_for(alice)
     assert client.get(start_url(oscar)).status_code == 404
-    assert client.get(reverse("messaging:start", args=[oscar.pk + 1000])).status_code == 404
+    assert (
+        client.get(reverse("pilots:start_conversation", args=[oscar.pk + 1000])).status_code == 404
+    )
 
 
 def test_only_a_theme_on_offer_can_be_chosen(
@@ -772,7 +775,7 @@ def test_only_a_theme_on_offer_can_be_chosen(
     assert response.status_code == 200
     assert "Select a valid choice." in response.content.decode()
     with pytest.raises(conversations.NotAllowed):
-        conversations.start_conversation(
+        pilot_services.start_pilot_conversation(
             sender=alice,
             recipient=mentor_maria,
             subject="Q",
@@ -831,7 +834,7 @@ def test_nobody_reports_their_own_message_or_one_they_cannot_see(
 def test_reporting_a_person_files_it_under_the_shared_pilot(
     alice: User, mentor_maria: User, pilot: Pilot, client_for: Any
 ) -> None:
-    url = reverse("messaging:report_person", args=[mentor_maria.pk])
+    url = reverse("pilots:report_person", args=[mentor_maria.pk])
     client_for(alice).post(url, {"reason": "harassment", "details": ""})
     report = Report.objects.get()
     assert (report.reported_user, report.message, report.context) == (
@@ -1037,14 +1040,17 @@ def test_reports_from_conversations_that_belong_to_the_pilot_reach_its_queue(
     staff_sam: User,
     pilot: Pilot,
     client_for: Any,
-    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     # An app built on pilots (groups) files a loop's conversation under its own context and
-    # tells pilots it belongs to the pilot.
-    monkeypatch.setattr(pilot_services, "_moderation_contexts", [])
-    pilot_services.register_moderation_contexts(
-        lambda of: ["group:77"] if of.pk == pilot.pk else []
-    )
+    # tells pilots it belongs to the pilot, answering its moderation_contexts signal.
+    def loop_contexts(sender: Any, pilot: Pilot, **kwargs: Any) -> list[str]:
+        return ["group:77"] if pilot.pk == pilot_pk else []
+
+    pilot_pk = pilot.pk
+    signal = pilot_signals.moderation_contexts
+    signal.connect(loop_contexts, weak=False, dispatch_uid="test_loop_contexts")
+    request.addfinalizer(lambda: signal.disconnect(dispatch_uid="test_loop_contexts"))
     loop = conversations.create_group_conversation(
         subject="Pair", context="group:77", member_ids=[alice.pk, mentor_maria.pk]
     )

@@ -24,11 +24,11 @@ from django.conf import settings
 from django.db import OperationalError, connection
 from django.test import Client
 
+from mentoring import views as site_views
 from messaging import conversations
 from messaging.models import Delivery, Notification
 from pilots import services as pilot_services
 from pilots.models import Announcement, Pilot
-from profiles import views as profile_views
 from profiles.models import User
 from tests.messaging.conftest import SMTPRecorder, Worker, database_url, wait_until
 from tests.messaging.test_consumer import signed_in
@@ -166,7 +166,7 @@ def test_a_broken_database_answers_503_with_retry_after(
     def unreachable() -> None:
         raise OperationalError("terminating connection due to administrator command")
 
-    monkeypatch.setattr(profile_views.connection, "cursor", unreachable)
+    monkeypatch.setattr(site_views.connection, "cursor", unreachable)
     client = Client(raise_request_exception=False, headers={"accept-language": "fi"})
     response = client.get("/healthz")
     assert response.status_code == 503
@@ -180,7 +180,7 @@ def test_any_other_error_answers_the_sites_own_500_page(
     def broken() -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(profile_views.connection, "cursor", broken)
+    monkeypatch.setattr(site_views.connection, "cursor", broken)
     response = Client(raise_request_exception=False).get("/healthz")
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()

@@ -144,7 +144,7 @@ def test_permanent_failure_is_marked_failed_once_and_shown_to_staff(
     # No retry storm: nothing is left in the worker's hands (no retry waiting for its
     # countdown), the sweeper finds nothing, and the address was tried once.
     celery_worker.wait_idle()
-    assert services.run_due().requeued == 0
+    assert messaging.run_due().requeued == 0
     celery_worker.wait_idle()
     assert email_row(announcement, alice).attempts == 1
     assert smtp_server.rcpt_attempts[alice.email] == 1
@@ -225,7 +225,7 @@ def test_notification_settings_decide_about_email(
 
     # The next day's "do what is due", run by the worker as beat would: one digest with both.
     waiting.update(created_at=timezone.now() - datetime.timedelta(days=1, hours=1))
-    from pilots.tasks import run_due
+    from messaging.tasks import run_due
 
     run_due.delay()
     run_due.delay()

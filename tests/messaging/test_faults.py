@@ -81,7 +81,7 @@ def test_worker_killed_mid_broadcast_loses_nothing_and_doubles_at_most_the_mail_
     assert pending() > 0
     worker_factory()  # the restarted worker takes what is still queued
     settings.DELIVERY_SWEEP_AFTER = 0  # and the sweeper what the killed worker held
-    services.run_due()
+    messaging.run_due()
     wait_until(lambda: pending() == 0, "the broadcast to finish")
 
     source = f"announcement:{announcement.pk}"
@@ -137,7 +137,7 @@ def test_broker_down_when_staff_send_an_announcement_delivers_after_it_returns(
     assert smtp_server.count() == 0
 
     settings.DELIVERY_SWEEP_AFTER = 0
-    report = services.run_due()  # the broker is back: the sweeper enqueues what waits
+    report = messaging.run_due()  # the broker is back: the sweeper enqueues what waits
 
     assert report.requeued == 2 * len(people)
     wait_until(lambda: pending() == 0 and smtp_server.count() == len(people), "delivery")
@@ -285,7 +285,7 @@ def test_the_start_form_posted_twice_at_once_starts_one_conversation(
 
     def post() -> None:
         try:
-            conversation = conversations.start_conversation(
+            conversation = services.start_pilot_conversation(
                 sender=alice,
                 recipient=mentor_maria,
                 subject="How do I start?",

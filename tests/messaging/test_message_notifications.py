@@ -18,7 +18,6 @@ from mentoring.celery import app as celery_app
 from messaging import conversations, events
 from messaging import services as messaging
 from messaging.models import Conversation, Delivery, Kind, Notification
-from pilots import services as pilot_services
 from pilots.models import Pilot
 from profiles.models import User
 
@@ -219,7 +218,7 @@ def test_one_email_names_every_conversation_and_sender(
     send(staff_sam, group)
 
     with django_capture_on_commit_callbacks(execute=True):
-        pilot_services.run_due(now=due_time())
+        messaging.run_due(now=due_time())
 
     (email,) = [m for m in mail.outbox if m.to == [mentor_maria.email]]
     assert email.subject.endswith("New messages from Alice Actor and Sam Staff")
@@ -304,9 +303,9 @@ def test_run_due_twice_sends_one_message_email(
     later = due_time()
 
     with django_capture_on_commit_callbacks(execute=True):
-        first = pilot_services.run_due(now=later)
+        first = messaging.run_due(now=later)
     with django_capture_on_commit_callbacks(execute=True):
-        second = pilot_services.run_due(now=later)
+        second = messaging.run_due(now=later)
 
     assert (first.message_emails, second.message_emails) == (1, 0)
     assert [m.to for m in mail.outbox] == [[mentor_maria.email]]

@@ -30,7 +30,7 @@ def run_due(capture: Callable[..., Any], now: datetime.datetime) -> services.Due
 
 
 def ask(actor: User, mentor: User, subject: str = "How do I write a CV?") -> Conversation:
-    return conversations.start_conversation(
+    return services.start_pilot_conversation(
         sender=actor, recipient=mentor, subject=subject, body="Hello!", client_id=uuid.uuid4()
     )
 

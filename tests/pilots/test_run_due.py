@@ -189,11 +189,11 @@ def test_one_failing_item_does_not_hold_back_the_others(
             raise RuntimeError("a bug in one pilot")
         return publish(week=week, **kwargs)
 
-    monkeypatch.setattr(services, "publish_week", publish_or_fail)
+    monkeypatch.setattr("pilots.services.due.publish_week", publish_or_fail)
     assert run_due().weeks == 1
     assert Broadcast.objects.get().source == f"week:{fine.pk}"
 
-    monkeypatch.setattr(services, "publish_week", publish)
+    monkeypatch.setattr("pilots.services.due.publish_week", publish)
     assert run_due().weeks == 1  # the next run tries the failed one again
     assert Broadcast.objects.count() == 2
 

@@ -1,0 +1,67 @@
+"""Pilot state changes, one module per domain. Views, tasks, the admin and management commands
+call these; the public verbs are re-exported here (`from pilots import services`).
+
+A pilot decides what to say and to whom, and who may talk to whom; messaging delivers. Apps
+built on pilots learn of its changes through `pilots.signals`.
+"""
+
+from pilots.services.announcements import post_announcement, send_announcement
+from pilots.services.conversations import (
+    ALLOWED_PAIRS,
+    ConversationRefused,
+    SharedPilot,
+    conversation_refusal,
+    shared_pilots,
+    start_pilot_conversation,
+)
+from pilots.services.due import DueReport, run_due
+from pilots.services.lifecycle import PilotClosed, create_pilot, ensure_open, update_pilot
+from pilots.services.membership import (
+    add_participant,
+    complete_material,
+    fellow_member_ids,
+    managed_member_ids,
+    may_start_conversations,
+    orientation_done,
+    recipient_ids,
+    remove_participant,
+    touch,
+)
+from pilots.services.moderation import moderated_contexts, warn
+from pilots.services.nudges import ANSWER_NUDGE_AFTER, START_NUDGE_DAYS, send_nudges
+from pilots.services.schedule import WEEK, current_themes, plan_weeks, publish_week
+
+__all__ = [
+    "ALLOWED_PAIRS",
+    "ANSWER_NUDGE_AFTER",
+    "START_NUDGE_DAYS",
+    "WEEK",
+    "ConversationRefused",
+    "DueReport",
+    "PilotClosed",
+    "SharedPilot",
+    "add_participant",
+    "complete_material",
+    "conversation_refusal",
+    "create_pilot",
+    "current_themes",
+    "ensure_open",
+    "fellow_member_ids",
+    "managed_member_ids",
+    "may_start_conversations",
+    "moderated_contexts",
+    "orientation_done",
+    "plan_weeks",
+    "post_announcement",
+    "publish_week",
+    "recipient_ids",
+    "remove_participant",
+    "run_due",
+    "send_announcement",
+    "send_nudges",
+    "shared_pilots",
+    "start_pilot_conversation",
+    "touch",
+    "update_pilot",
+    "warn",
+]
