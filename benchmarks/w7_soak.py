@@ -254,6 +254,28 @@ def judge(subject: dict[str, Any]) -> dict[str, bool]:
     }
 
 
+def cores_per_1000_users(n: int, cpu: dict[str, Any]) -> dict[str, float]:
+    """What 1,000 users cost each group, in cores: less noisy than latencies on a shared
+    machine (another's work slows a request but does not add to its CPU seconds)."""
+    cost = {name: round(cpu[name]["cores"] * 1000 / n, 3) for name in (*SERVER_GROUPS, "load")}
+    cost["servers"] = round(sum(cost[name] for name in SERVER_GROUPS), 3)
+    return cost
+
+
+def projection(step: dict[str, Any]) -> dict[str, Any]:
+    """The N at which this step's CPU per user would fill every core of the machine, with
+    and without the load generator: an upper bound (queues make p99 miss before that)."""
+    cost = step["cores_per_1000_users"]
+    cores = step["subject"]["cpu"]["machine"]["cores"]
+    return {
+        "from_n": step["n"],
+        "servers_only": round(cores * 1000 / cost["servers"]) if cost["servers"] else None,
+        "with_load_generator": (
+            round(cores * 1000 / (cost["servers"] + cost["load"])) if cost["servers"] else None
+        ),
+    }
+
+
 def saturation(step: dict[str, Any]) -> dict[str, Any]:
     """The server group that used the most CPU at this step, and the machine's state."""
     cpu = step["subject"]["cpu"]
@@ -354,6 +376,7 @@ def main() -> dict[str, Any]:
                 "ratio_pages_per_s": ratio(subject["pages_per_s"], baseline["pages_per_s"]),
                 "met": met,
                 "meets_targets": all(met.values()),
+                "cores_per_1000_users": cores_per_1000_users(n, subject["cpu"]),
             }
             results.append(step)
             log(
@@ -389,6 +412,7 @@ def main() -> dict[str, Any]:
         "id": "W7",
         "largest_n_meeting_targets": max(passing) if passing else 0,
         "saturates_first": saturation(deciding) if deciding else None,
+        "n_filling_all_cores": projection(results[-1]) if results else None,
         "stopped_because": stopped,
         "load_generator_late_at": lagging,
         "targets": {
