@@ -189,8 +189,11 @@ def service_pids(server_url: str, redis_url: str) -> dict[str, int]:
     return pids
 
 
-def warm(web_port: int, pages: list[str], cookies: list[str]) -> None:
-    """Every page a few times on both workers (templates, pools) before the ramp."""
+def warm(web_port: int, pages: list[str], cookies: list[str]) -> bool:
+    """Every page a few times on both workers (templates, pools) before the ramp. Returns
+    whether the conversation page has chat.js fetch each new message's markup (its
+    data-fragments-url), rather than take it rendered from the event."""
+    fragments = False
     for cookie in cookies:
         for page in pages:
             request = urllib.request.Request(
@@ -199,4 +202,5 @@ def warm(web_port: int, pages: list[str], cookies: list[str]) -> None:
             with urllib.request.urlopen(request, timeout=30) as response:
                 if response.status != 200:
                     raise RuntimeError(f"{page} answered {response.status}")
-                response.read()
+                fragments = fragments or b"data-fragments-url=" in response.read()
+    return fragments

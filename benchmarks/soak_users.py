@@ -7,10 +7,16 @@ exponential intervals (mean SEND_INTERVAL) into a direct conversation with a par
 driven by the same process. The requests the page scripts make follow static/js/chat.js:
 
 - a conversation page resyncs once its socket says hello: GET messages.json?after=<last id>;
-- on the conversation page a "message.new" of that conversation (the user's own included) and
-  the "ack" of a send catch up: GET messages/?after=<last id shown>, then a "read" frame;
 - on the conversation list a partner's "message.new" loads the list again;
-- elsewhere live.js only counts (no request).
+- elsewhere live.js only counts (no request);
+- on the conversation page, while chat.js fetches each new message's markup (the page has a
+  data-fragments-url; Plan.fragments): a "message.new" of that conversation (the user's own
+  included) and the "ack" of a send catch up: GET messages/?after=<last id shown>, then a
+  "read" frame;
+- once the events carry the markup: a partner's "message.new" is shown as it comes and one
+  "read" frame goes READ_DELAY after a burst; after an "ack" the history is asked only when
+  the sender's own "message.new" has not come within ACK_SHOWN; a list reload queued and not
+  started stands for the next ones.
 
 A message is sent as chat.js sends it from the conversation page: a "typing" frame, 1 to 3 s
 of typing, then {"type": "send", ...} with a new client id. Its delivery latency runs from the
@@ -48,6 +54,8 @@ OPEN_CONCURRENCY = 20  # sockets being opened at once by one process
 OPEN_TIMEOUT = 60.0
 BODY = "Thanks! Could we go through my CV on Thursday, and what a junior's first month is like?"
 MESSAGE_ID = re.compile(rb'data-message="(\d+)"')
+READ_DELAY = 0.5  # chat.js's READ_DELAY_MS with rendered events
+ACK_SHOWN = 3.0  # chat.js's ACK_SHOWN_MS
 
 # The actor's everyday pages (W6's), by name; {slug} and {conversation} are filled in per user.
 PAGES = {
@@ -77,6 +85,9 @@ class Plan:
     warmup: float
     seconds: float
     seed: int
+    # chat.js fetches each new message's markup (messaging:fragments), as before the events
+    # carried it rendered; w7_soak.py tells from the conversation page which one is served.
+    fragments: bool = True
 
 
 @dataclass
@@ -101,6 +112,9 @@ class User:
     user_id: int = 0
     page: str = "profile"
     last_read_sent: int = 0
+    own_seen: int = 0  # the newest of the user's own messages whose message.new came
+    read_scheduled: bool = False
+    list_queued: bool = False
     fetching: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -207,22 +221,36 @@ class Simulation:
         kind = frame.get("type")
         if kind == "message.new":
             message = frame["message"]
-            user.last_id = max(user.last_id, int(message["id"]))
-            if message.get("sender") != user.user_id:
+            message_id = int(message["id"])
+            user.last_id = max(user.last_id, message_id)
+            own = message.get("sender") == user.user_id
+            if own:
+                user.own_seen = max(user.own_seen, message_id)
+            else:
                 sent = self.sent.get(str(message.get("client_id")))
                 if sent is not None and sent.sender == user.partner and not sent.delivered:
                     sent.delivered = now
                 if user.page == "conversations":
-                    self.spawn(self.fetch(user, "list", PAGES["conversations"]))
+                    self.reload_list(user)
             if user.page == "conversation" and message.get("conversation") == user.conversation:
-                self.spawn(self.catch_up(user))
+                if self.plan.fragments:
+                    self.spawn(self.catch_up(user))
+                else:  # shown from the event; read once per burst
+                    user.last_shown = max(user.last_shown, message_id)
+                    if not own and not user.read_scheduled:
+                        user.read_scheduled = True
+                        self.spawn(self.read_soon(user))
         elif kind == "ack":
             sent = self.sent.get(frame.get("client_id", ""))
             if sent is not None and not sent.acked:
                 sent.acked = now
-            user.last_id = max(user.last_id, int(frame.get("message") or 0))
-            # The sender is on the conversation page (chat.js sends from there): catch up.
-            self.spawn(self.catch_up(user, sending=True))
+            message_id = int(frame.get("message") or 0)
+            user.last_id = max(user.last_id, message_id)
+            # The sender is on the conversation page (chat.js sends from there).
+            if self.plan.fragments:
+                self.spawn(self.catch_up(user, sending=True))
+            else:
+                self.spawn(self.check_shown(user, message_id))
         elif kind == "error":
             code = str(frame.get("code"))
             self.results.error_frames[code] = self.results.error_frames.get(code, 0) + 1
@@ -245,12 +273,15 @@ class Simulation:
             return False, time.monotonic() - started, b""
         return True, time.monotonic() - started, body
 
-    async def fetch(self, user: User, name: str, path: str) -> bytes:
-        """A request a page script makes, one after another per user (chat.js's queue)."""
+    async def fetch(self, user: User, name: str, path: str, started: User | None = None) -> bytes:
+        """A request a page script makes, one after another per user (chat.js's queue);
+        `started`: clear that user's queued list reload when this one starts."""
         async with user.fetching:
-            started = time.monotonic()
+            if started is not None:
+                started.list_queued = False
+            started_at = time.monotonic()
             _ok, seconds, body = await self.get(user, path)
-            if self.in_window(started):  # a failed one too: the user waited for it
+            if self.in_window(started_at):  # a failed one too: the user waited for it
                 self.results.fetches.append((name, seconds))
             return body
 
@@ -273,7 +304,7 @@ class Simulation:
             self.results.pages.append((name, seconds))
 
     async def catch_up(self, user: User, sending: bool = False) -> None:
-        """chat.js's catchUp: the fragments after the last message shown, then "read"."""
+        """chat.js's catchUp (fragments): the messages after the last one shown, then read."""
         if not sending and user.page != "conversation":
             return
         path = f"/conversations/{user.conversation}/messages/?after={user.last_shown}"
@@ -281,18 +312,37 @@ class Simulation:
         shown = [int(found) for found in MESSAGE_ID.findall(body)]
         if shown:
             user.last_shown = max(user.last_shown, *shown)
+        await self.mark_read(user)
+
+    async def mark_read(self, user: User) -> None:
         if user.last_shown > user.last_read_sent and user.socket is not None:
             user.last_read_sent = user.last_shown
+            frame = {"type": "read", "conversation": user.conversation, "up_to": user.last_shown}
             with contextlib.suppress(ConnectionClosed):
-                await user.socket.send(
-                    json.dumps(
-                        {
-                            "type": "read",
-                            "conversation": user.conversation,
-                            "up_to": user.last_shown,
-                        }
-                    )
-                )
+                await user.socket.send(json.dumps(frame))
+
+    async def read_soon(self, user: User) -> None:
+        """chat.js's scheduleRead (rendered events): one "read" for a burst of messages."""
+        await asyncio.sleep(READ_DELAY)
+        user.read_scheduled = False
+        await self.mark_read(user)
+
+    async def check_shown(self, user: User, message_id: int) -> None:
+        """chat.js after an ack (rendered events): its own message.new not there by
+        ACK_SHOWN seconds means the event was lost: resync from the history API."""
+        await asyncio.sleep(ACK_SHOWN)
+        if user.own_seen < message_id:
+            path = f"/conversations/{user.conversation}/messages.json?after={user.last_shown}"
+            await self.fetch(user, "history", path)
+
+    def reload_list(self, user: User) -> None:
+        """chat.js's reloadList; with rendered events one reload queued and not started yet
+        stands for the next ones too."""
+        if self.plan.fragments:
+            self.spawn(self.fetch(user, "list", PAGES["conversations"]))
+        elif not user.list_queued:
+            user.list_queued = True
+            self.spawn(self.fetch(user, "list", PAGES["conversations"], started=user))
 
     # --- Messages ----------------------------------------------------------------------------
 

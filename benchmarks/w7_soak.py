@@ -92,6 +92,7 @@ def run_phase(
     groups: dict[str, soak_cpu.Group],
     servers: frozenset[int],
     step: int,
+    fragments: bool,
 ) -> dict[str, Any]:
     """Start the load processes, let them open their sockets, run the arrivals, collect."""
     loaders = max(1, math.ceil(len(users) / USERS_PER_LOADER))
@@ -118,6 +119,7 @@ def run_phase(
                 warmup=WARMUP_SECONDS,
                 seconds=seconds,
                 seed=step * 100 + k + (0 if mode == "app" else 50),
+                fragments=fragments,
             )
             parent, child = context.Pipe()
             process = context.Process(target=soak_users.run, args=(plan, child), daemon=True)
@@ -347,7 +349,7 @@ def main() -> dict[str, Any]:
         groups.update({name: soak_cpu.Group(roots=[pid]) for name, pid in pids.items()})
         groups["bare_ws"] = soak_cpu.Group(roots=[servers["bare_ws"].pid])
         pages = [p.format(slug=slug, conversation=users[0][1]) for p in soak_users.PAGES.values()]
-        warm(ports["gunicorn"], pages, [users[0][0], users[1][0]] * 3)
+        fragments = warm(ports["gunicorn"], pages, [users[0][0], users[1][0]] * 3)
 
         for n in steps:
             if time.monotonic() - began + step_seconds(n) > MAX_SECONDS:
@@ -361,6 +363,7 @@ def main() -> dict[str, Any]:
                 groups=groups,
                 servers=server_pids,
                 step=n,
+                fragments=fragments,
             )
             baseline = phase(mode="bare", seconds=BASELINE_SECONDS)
             subject = phase(mode="app", seconds=RUN_SECONDS)
@@ -434,6 +437,7 @@ def main() -> dict[str, Any]:
         "seconds_per_step": RUN_SECONDS,
         "baseline_seconds_per_step": BASELINE_SECONDS,
         "warmup_seconds": WARMUP_SECONDS,
+        "chat_js": "fetches each message's fragments" if fragments else "events carry the markup",
         "users_per_load_process": USERS_PER_LOADER,
         "seed_seconds": round(seed_seconds, 1),
         "lost_after_s": soak_users.LOST_AFTER,
