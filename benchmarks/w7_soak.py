@@ -62,7 +62,9 @@ def env_float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
 
 
-STEPS = [int(n) for n in os.environ.get("BENCH_STEPS", "250,500,1000,2000,3000,5000").split(",")]
+STEPS = [
+    int(n) for n in os.environ.get("BENCH_STEPS", "100,250,500,1000,2000,3000,5000").split(",")
+]
 RUN_SECONDS = env_float("BENCH_SECONDS", 60)
 BASELINE_SECONDS = env_float("BENCH_BASELINE_SECONDS", max(10.0, RUN_SECONDS / 3))
 WARMUP_SECONDS = env_float("BENCH_WARMUP_SECONDS", 5)
