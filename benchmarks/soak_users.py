@@ -20,9 +20,12 @@ driven by the same process. The requests the page scripts make follow static/js/
 
 A message is sent as chat.js sends it from the conversation page: a "typing" frame, 1 to 3 s
 of typing, then {"type": "send", ...} with a new client id. Its delivery latency runs from the
-send to the partner's "message.new". In the baseline ("bare" mode) every page load is the bare
-view and every message goes to the bare echo server, which sends it back to its sender: the
-same arrivals without the application.
+send to the partner's "message.new". With Plan.socket_per_page each page load closes the
+socket and opens a new one once the page has loaded, as a browser does (the resync then waits
+for its hello); a message whose partner's socket closed before it arrived cannot be seen on
+it and counts as "between pages", not lost. In the baseline ("bare" mode) every page load is
+the bare view and every message goes to the bare echo server, which sends it back to its
+sender: the same arrivals without the application.
 
 Protocol with the parent over a multiprocessing Connection: the process opens its sockets and
 sends ("ready", {...}); the parent answers ("go", t0), t0 a time.monotonic() value (the same
@@ -41,14 +44,14 @@ import re
 import resource
 import time
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
-LOST_AFTER = 10.0  # a message not at the partner within this many seconds is lost
+from benchmarks.soak_plan import BARE_PAGE, LOST_AFTER, PAGES, Plan, Results, Sent, User
+
 HTTP_TIMEOUT = 10.0  # a page or fetch not answered within this is an error
 OPEN_CONCURRENCY = 20  # sockets being opened at once by one process
 OPEN_TIMEOUT = 60.0
@@ -56,86 +59,6 @@ BODY = "Thanks! Could we go through my CV on Thursday, and what a junior's first
 MESSAGE_ID = re.compile(rb'data-message="(\d+)"')
 READ_DELAY = 0.5  # chat.js's READ_DELAY_MS with rendered events
 ACK_SHOWN = 3.0  # chat.js's ACK_SHOWN_MS
-
-# The actor's everyday pages (W6's), by name; {slug} and {conversation} are filled in per user.
-PAGES = {
-    "profile": "/me/",
-    "directory": "/people/",
-    "pilot": "/pilots/{slug}/",
-    "conversations": "/conversations/",
-    "conversation": "/conversations/{conversation}/",
-    "notifications": "/notifications/",
-}
-BARE_PAGE = "/bench/bare/"
-
-
-@dataclass
-class Plan:
-    """What one load process does: sent to it pickled."""
-
-    mode: str  # "app" or "bare"
-    http_base: str  # http://127.0.0.1:<port> of the page server
-    ws_url: str  # ws://127.0.0.1:<port>/ws/
-    origin: str  # the same-origin Origin header
-    pilot_slug: str
-    # Per user: (session cookie, conversation id, partner's index in this list, last message id)
-    users: list[tuple[str, int, int, int]]
-    page_interval: float
-    send_interval: float
-    warmup: float
-    seconds: float
-    seed: int
-    # chat.js fetches each new message's markup (messaging:fragments), as before the events
-    # carried it rendered; w7_soak.py tells from the conversation page which one is served.
-    fragments: bool = True
-
-
-@dataclass
-class Sent:
-    sender: int
-    scheduled: float
-    sent: float = 0.0
-    acked: float = 0.0
-    delivered: float = 0.0
-    measured: bool = False
-
-
-@dataclass
-class User:
-    index: int
-    cookie: str
-    conversation: int
-    partner: int
-    last_id: int  # the newest message id this user has seen (page, fragments or frames)
-    last_shown: int  # the last message on the conversation page, as chat.js keeps it
-    socket: ClientConnection | None = None
-    user_id: int = 0
-    page: str = "profile"
-    last_read_sent: int = 0
-    own_seen: int = 0  # the newest of the user's own messages whose message.new came
-    read_scheduled: bool = False
-    list_queued: bool = False
-    fetching: asyncio.Lock = field(default_factory=asyncio.Lock)
-
-
-@dataclass
-class Results:
-    pages: list[tuple[str, float]] = field(default_factory=list)  # (page name, seconds)
-    fetches: list[tuple[str, float]] = field(default_factory=list)
-    deliveries: list[float] = field(default_factory=list)
-    acks: list[float] = field(default_factory=list)
-    lag: list[float] = field(default_factory=list)  # arrival handled late by this process
-    messages: int = 0
-    lost: int = 0
-    http_errors: dict[str, int] = field(default_factory=dict)
-    error_frames: dict[str, int] = field(default_factory=dict)
-    socket_closes: int = 0
-    connect_failures: int = 0
-    connect_seconds: float = 0.0
-    frames: int = 0
-
-    def http_error(self, what: str) -> None:
-        self.http_errors[what] = self.http_errors.get(what, 0) + 1
 
 
 class Simulation:
@@ -171,14 +94,15 @@ class Simulation:
         async def one(user: User) -> None:
             async with gate:
                 try:
-                    await asyncio.wait_for(self.open(user), OPEN_TIMEOUT)
+                    await asyncio.wait_for(self.open(user, user.generation), OPEN_TIMEOUT)
                 except (OSError, TimeoutError, ConnectionClosed, InvalidHandshake, ValueError):
                     self.results.connect_failures += 1
 
         await asyncio.gather(*(one(user) for user in self.users))
         self.results.connect_seconds = time.monotonic() - started
 
-    async def open(self, user: User) -> None:
+    async def open(self, user: User, generation: int) -> None:
+        """A socket for the user's page of `generation`; dropped if the user has left it."""
         socket = await connect(
             self.plan.ws_url,
             additional_headers={"Origin": self.plan.origin, "Cookie": user.cookie},
@@ -193,6 +117,9 @@ class Simulation:
                 await socket.close()
                 raise ValueError(f"expected hello, got {hello.get('type')}")
             user.user_id = int(hello["user"])
+        if user.generation != generation or self.closing:
+            await socket.close()
+            return
         user.socket = socket
         self.readers.append(asyncio.create_task(self.read(user, socket)))
 
@@ -203,19 +130,20 @@ class Simulation:
                 self.results.frames += 1
                 frame = json.loads(raw)
                 if self.plan.mode == "bare":
-                    self.on_echo(frame, now)
+                    self.on_echo(user, frame, now)
                 else:
                     self.on_frame(user, frame, now)
         except ConnectionClosed:
             pass
-        if not self.closing:
+        if not self.closing and user.socket is socket:  # not closed by a page change
             self.results.socket_closes += 1
             user.socket = None
 
-    def on_echo(self, frame: dict[str, Any], now: float) -> None:
+    def on_echo(self, user: User, frame: dict[str, Any], now: float) -> None:
         sent = self.sent.get(frame.get("client_id", ""))
         if sent is not None and not sent.delivered:
             sent.delivered = now
+            user.incoming.discard(frame["client_id"])
 
     def on_frame(self, user: User, frame: dict[str, Any], now: float) -> None:
         kind = frame.get("type")
@@ -230,6 +158,7 @@ class Simulation:
                 sent = self.sent.get(str(message.get("client_id")))
                 if sent is not None and sent.sender == user.partner and not sent.delivered:
                     sent.delivered = now
+                    user.incoming.discard(str(message.get("client_id")))
                 if user.page == "conversations":
                     self.reload_list(user)
             if user.page == "conversation" and message.get("conversation") == user.conversation:
@@ -286,6 +215,9 @@ class Simulation:
             return body
 
     async def load_page(self, user: User, name: str, scheduled: float) -> None:
+        if self.plan.socket_per_page:
+            self.leave(user)
+        after: int | None = None  # the conversation page's last message: resync from it
         if self.plan.mode == "bare":
             _ok, seconds, _body = await self.get(user, BARE_PAGE)
         else:
@@ -297,11 +229,46 @@ class Simulation:
                 user.last_id = max([user.last_id, *shown])
                 user.last_shown = max(shown, default=user.last_shown)
                 user.last_read_sent = 0  # a new page: chat.js starts again
-                # The page's socket said hello: chat.js resyncs from the last message shown.
                 after = max(shown, default=0)
-                self.spawn(self.fetch(user, "history", f"{path}messages.json?after={after}"))
         if self.in_window(scheduled):  # a failed one too (an error besides)
             self.results.pages.append((name, seconds))
+        if self.plan.socket_per_page:
+            self.spawn(self.reopen(user, after))
+        elif after is not None:
+            self.spawn(self.resync(user, after))
+
+    async def resync(self, user: User, after: int) -> None:
+        """The page's socket said hello: chat.js resyncs from the last message shown."""
+        path = f"/conversations/{user.conversation}/messages.json?after={after}"
+        await self.fetch(user, "history", path)
+
+    def leave(self, user: User) -> None:
+        """The browser leaves the page: its socket closes without waiting (pagehide)."""
+        user.generation += 1
+        socket, user.socket = user.socket, None
+        for client_id in user.incoming:  # what was on its way cannot reach this socket
+            record = self.sent.get(client_id)
+            if record is not None:
+                record.unobservable = True
+        user.incoming.clear()
+        if socket is not None:
+            self.spawn(socket.close())
+
+    async def reopen(self, user: User, after: int | None) -> None:
+        """live.js on the new page: a socket, and on its hello chat.js's resync."""
+        generation = user.generation
+        started = time.monotonic()
+        try:
+            await asyncio.wait_for(self.open(user, generation), OPEN_TIMEOUT)
+        except (OSError, TimeoutError, ConnectionClosed, InvalidHandshake, ValueError):
+            self.results.connect_failures += 1
+            return
+        if user.generation != generation:
+            return  # already on another page
+        if self.in_window(started):
+            self.results.reopens.append(time.monotonic() - started)
+        if after is not None:
+            await self.resync(user, after)
 
     async def catch_up(self, user: User, sending: bool = False) -> None:
         """chat.js's catchUp (fragments): the messages after the last one shown, then read."""
@@ -346,8 +313,15 @@ class Simulation:
 
     # --- Messages ----------------------------------------------------------------------------
 
+    async def current_socket(self, user: User) -> ClientConnection | None:
+        """The user's open socket, waiting a little while a new page opens one."""
+        deadline = time.monotonic() + 5.0
+        while user.socket is None and self.plan.socket_per_page and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        return user.socket
+
     async def send_message(self, user: User, scheduled: float) -> None:
-        socket = user.socket
+        socket = await self.current_socket(user)
         if socket is None:
             return
         client_id = str(uuid.uuid4())
@@ -356,6 +330,14 @@ class Simulation:
             if self.plan.mode == "app":
                 await socket.send(json.dumps({"type": "typing", "conversation": user.conversation}))
                 await asyncio.sleep(self.rng.uniform(1.0, 3.0))
+                socket = await self.current_socket(user)  # a page may have changed meanwhile
+                if socket is None:
+                    return
+            # The partner's socket gets it; the bare echo comes back to the sender's.
+            receiver = self.users[user.partner] if self.plan.mode == "app" else user
+            record.unobservable = receiver.socket is None
+            if not record.unobservable:
+                receiver.incoming.add(client_id)
             frame = {
                 "type": "send",
                 "conversation": user.conversation,
@@ -417,6 +399,8 @@ class Simulation:
                 self.results.acks.append(record.acked - record.sent)
             if record.delivered and record.delivered - record.sent <= LOST_AFTER:
                 self.results.deliveries.append(record.delivered - record.sent)
+            elif record.unobservable:
+                self.results.between_pages += 1
             else:
                 self.results.lost += 1
 

@@ -43,7 +43,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import soak_cpu, soak_users
+from benchmarks import soak_cpu, soak_plan, soak_users
 from benchmarks.chat import percentile
 from benchmarks.common import (
     django_env,
@@ -71,6 +71,8 @@ WARMUP_SECONDS = env_float("BENCH_WARMUP_SECONDS", 5)
 PAGE_INTERVAL = env_float("BENCH_PAGE_INTERVAL", 30)
 SEND_INTERVAL = env_float("BENCH_SEND_INTERVAL", 60)
 USERS_PER_LOADER = int(os.environ.get("BENCH_USERS_PER_LOADER", "1000"))
+# 1: a new socket with every page load, as a browser opens one per page; 0: one held all along.
+SOCKET_PER_PAGE = os.environ.get("BENCH_SOCKET_PER_PAGE", "0") == "1"
 MAX_SECONDS = env_float("BENCH_MAX_SECONDS", 720)
 TARGETS = {"page_p99_ms": 300.0, "delivery_p99_ms": 100.0, "lost": 0, "errors": 0}
 LAG_LIMIT_MS = 50.0  # a load process later than this (p99) to its arrivals is a bottleneck
@@ -104,12 +106,12 @@ def run_phase(
     context = multiprocessing.get_context("spawn")
     processes: list[Any] = []
     pipes: list[Any] = []
-    results: list[soak_users.Results] = []
+    results: list[soak_plan.Results] = []
     try:
         for k in range(loaders):
             chunk = users[bounds[k] : bounds[k + 1]]
             offset = bounds[k]
-            plan = soak_users.Plan(
+            plan = soak_plan.Plan(
                 mode=mode,
                 http_base=f"http://127.0.0.1:{ports['gunicorn']}",
                 ws_url=f"ws://127.0.0.1:{ws_port}/ws/",
@@ -122,6 +124,7 @@ def run_phase(
                 seconds=seconds,
                 seed=step * 100 + k + (0 if mode == "app" else 50),
                 fragments=fragments,
+                socket_per_page=SOCKET_PER_PAGE,
             )
             parent, child = context.Pipe()
             process = context.Process(target=soak_users.run, args=(plan, child), daemon=True)
@@ -149,7 +152,7 @@ def run_phase(
         time.sleep(max(0.0, t0 + WARMUP_SECONDS + seconds - time.monotonic()))
         after = soak_cpu.sample()
         for pipe in pipes:
-            if not pipe.poll(soak_users.LOST_AFTER + 60):
+            if not pipe.poll(soak_plan.LOST_AFTER + 60):
                 raise RuntimeError(f"{mode}: a load process did not report")
             results.append(pipe.recv()[1])
     finally:
@@ -180,7 +183,7 @@ def ms(values: list[float], percent: float) -> float | None:
     return None if math.isnan(found) else round(found * 1000, 1)
 
 
-def summarise(mode: str, results: list[soak_users.Results], seconds: float) -> dict[str, Any]:
+def summarise(mode: str, results: list[soak_plan.Results], seconds: float) -> dict[str, Any]:
     pages = [s for r in results for _name, s in r.pages]
     fetches = [s for r in results for _name, s in r.fetches]
     deliveries = [s for r in results for s in r.deliveries]
@@ -204,6 +207,7 @@ def summarise(mode: str, results: list[soak_users.Results], seconds: float) -> d
         "delivery_p50_ms": ms(deliveries, 50),
         "delivery_p99_ms": ms(deliveries, 99),
         "lost": sum(r.lost for r in results),
+        "between_pages": sum(r.between_pages for r in results),
         "errors": sum(http_errors.values()) + sum(error_frames.values()) + closes + failed_connects,
         "error_kinds": {
             "http": http_errors,
@@ -213,6 +217,10 @@ def summarise(mode: str, results: list[soak_users.Results], seconds: float) -> d
         },
         "load_lag_p99_ms": ms(lag, 99),
     }
+    if SOCKET_PER_PAGE:
+        reopens = [s for r in results for s in r.reopens]
+        figures["socket_reopens"] = len(reopens)
+        figures["socket_reopen_p99_ms"] = ms(reopens, 99)
     if mode == "app":
         by_page: dict[str, list[float]] = {}
         for r in results:
@@ -350,7 +358,7 @@ def main() -> dict[str, Any]:
         }
         groups.update({name: soak_cpu.Group(roots=[pid]) for name, pid in pids.items()})
         groups["bare_ws"] = soak_cpu.Group(roots=[servers["bare_ws"].pid])
-        pages = [p.format(slug=slug, conversation=users[0][1]) for p in soak_users.PAGES.values()]
+        pages = [p.format(slug=slug, conversation=users[0][1]) for p in soak_plan.PAGES.values()]
         fragments = warm(ports["gunicorn"], pages, [users[0][0], users[1][0]] * 3)
 
         for n in steps:
@@ -441,8 +449,9 @@ def main() -> dict[str, Any]:
         "warmup_seconds": WARMUP_SECONDS,
         "chat_js": "fetches each message's fragments" if fragments else "events carry the markup",
         "users_per_load_process": USERS_PER_LOADER,
+        "socket_per_page": SOCKET_PER_PAGE,
         "seed_seconds": round(seed_seconds, 1),
-        "lost_after_s": soak_users.LOST_AFTER,
+        "lost_after_s": soak_plan.LOST_AFTER,
         "total_seconds": round(time.monotonic() - began, 1),
     }
 
