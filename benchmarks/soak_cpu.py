@@ -21,6 +21,7 @@ class Proc:
     ppid: int
     own: float  # seconds, utime + stime
     reaped: float  # seconds, cutime + cstime
+    waited: float  # seconds its threads were ready to run but waited for a CPU (schedstat)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,24 @@ def read_proc(pid: int) -> Proc | None:
         ppid=int(fields[1]),
         own=(ticks[0] + ticks[1]) / CLOCK_TICKS,
         reaped=(ticks[2] + ticks[3]) / CLOCK_TICKS,
+        waited=run_queue_wait(pid),
     )
+
+
+def run_queue_wait(pid: int) -> float:
+    """Seconds the process's threads spent runnable but not running: on a machine whose
+    cores are busy with other work, this grows while the CPU seconds do not."""
+    waited = 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0.0
+    for task in tasks:
+        try:
+            waited += int(Path(f"/proc/{pid}/task/{task}/schedstat").read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return waited / 1e9
 
 
 def machine_busy() -> float:
@@ -101,7 +119,8 @@ class Group:
 
 def usage(groups: dict[str, Group], before: Sample, after: Sample) -> dict[str, object]:
     """Per group between two samples: CPU seconds, cores busy on average (CPU seconds per
-    second) and the busiest single process's cores (one Python process tops out at 1.0);
+    second), the busiest single process's cores (one Python process tops out at 1.0) and
+    how many of its threads waited for a CPU on average (those alive at both samples);
     the whole machine's busy cores and what processes outside the groups used ("other":
     other people's work on a shared machine)."""
     wall = max(after.at - before.at, 1e-9)
@@ -112,10 +131,12 @@ def usage(groups: dict[str, Group], before: Sample, after: Sample) -> dict[str, 
         ours += spent
         common = group.pids(before) & group.pids(after)
         busiest = max((after.procs[pid].own - before.procs[pid].own for pid in common), default=0.0)
+        waited = sum(after.procs[pid].waited - before.procs[pid].waited for pid in common)
         figures[name] = {
             "cpu_s": round(spent, 2),
             "cores": round(spent / wall, 3),
             "busiest_process_cores": round(busiest / wall, 3),
+            "waiting_for_cpu": round(max(0.0, waited) / wall, 3),
             "processes": len(group.pids(after)),
         }
     busy = after.machine_busy - before.machine_busy

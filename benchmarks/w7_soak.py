@@ -297,6 +297,7 @@ def saturation(step: dict[str, Any]) -> dict[str, Any]:
         "n": step["n"],
         "cores": cpu[group]["cores"],
         "busiest_process_cores": cpu[group]["busiest_process_cores"],
+        "waiting_for_cpu": cpu[group]["waiting_for_cpu"],
         "machine_busy_cores": cpu["machine"]["busy_cores"],
         "load_generator_cores": cpu["load"]["cores"],
         "other_cores": cpu["machine"]["other_cores"],
