@@ -81,6 +81,7 @@ class User:
 @dataclass
 class Results:
     pages: list[tuple[str, float]] = field(default_factory=list)  # (page name, seconds)
+    pages_answered: int = 0  # of those, answered with 200
     fetches: list[tuple[str, float]] = field(default_factory=list)
     deliveries: list[float] = field(default_factory=list)
     acks: list[float] = field(default_factory=list)

@@ -219,7 +219,7 @@ class Simulation:
             self.leave(user)
         after: int | None = None  # the conversation page's last message: resync from it
         if self.plan.mode == "bare":
-            _ok, seconds, _body = await self.get(user, BARE_PAGE)
+            ok, seconds, _body = await self.get(user, BARE_PAGE)
         else:
             user.page = name
             path = PAGES[name].format(slug=self.plan.pilot_slug, conversation=user.conversation)
@@ -232,6 +232,7 @@ class Simulation:
                 after = max(shown, default=0)
         if self.in_window(scheduled):  # a failed one too (an error besides)
             self.results.pages.append((name, seconds))
+            self.results.pages_answered += ok
         if self.plan.socket_per_page:
             self.spawn(self.reopen(user, after))
         elif after is not None:

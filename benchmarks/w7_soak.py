@@ -198,8 +198,9 @@ def summarise(mode: str, results: list[soak_plan.Results], seconds: float) -> di
     closes = sum(r.socket_closes for r in results)
     failed_connects = sum(r.connect_failures for r in results)
     figures: dict[str, Any] = {
-        "pages": len(pages),
-        "pages_per_s": round(len(pages) / seconds, 1),
+        "pages": sum(r.pages_answered for r in results),
+        "pages_per_s": round(sum(r.pages_answered for r in results) / seconds, 1),
+        "page_loads": len(pages),
         "page_p50_ms": ms(pages, 50),
         "page_p99_ms": ms(pages, 99),
         "messages": sum(r.messages for r in results),
