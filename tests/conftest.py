@@ -1,24 +1,43 @@
-"""Shared fixtures: named personas and small factories.
+"""Shared fixtures: named personas, small factories, a running pilot, and the real delivery
+parts (an SMTP server, Celery workers) and live-event capture that several apps' tests use.
 
 alice is a student (actor), mentor_maria a working-life mentor, staff_sam project staff and
 oscar an outsider with a profile nobody else may see.
+
+`pilot` is a running pilot shaped like the first one: it runs from four weeks ago to four weeks
+ahead (so "this week" exists), with alice as an actor earning credits, mentor_maria as a mentor
+and staff_sam as its staff; `sam` is staff_sam's browser with it in place. `other_pilot` has its
+own staff member (`other_staff`), to check that staff of one pilot cannot manage another.
+
+Plain helpers that are not fixtures live in tests/support/.
 """
 
 from __future__ import annotations
 
+import datetime
 import itertools
+import os
 import re
+import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
-from django.utils import translation
+from django.utils import timezone, translation
 
+from mentoring.celery import app as celery_app
+from pilots import services as pilot_services
+from pilots.models import Participation, Pilot, Role
 from profiles import services, taxonomy
 from profiles.models import Competence, Language, Organisation, Profile, ProfileCompetence, User
+from tests.support.delivery import RETRY_BASE_DELAY, SMTPRecorder, Worker, purge_queue
+from tests.support.processes import database_url, free_port, redis_url
 
 PASSWORD = "correct-horse-battery-9"
 _numbers = itertools.count(1)
@@ -165,17 +184,146 @@ def superuser(make_user: Callable[..., User]) -> User:
 
 
 @pytest.fixture
-def eager_tasks() -> Iterator[None]:
+def eager_tasks(request: pytest.FixtureRequest) -> Iterator[None]:
     """Celery tasks run in the test's process, also on the main pass (which has a broker and
-    no worker here). Test modules that need it everywhere make it autouse."""
-    from mentoring.celery import app as celery_app
-
+    no worker here). Test modules that need it everywhere use it in their `pytestmark`.
+    An embedded smoke test keeps what the embedded default configures itself."""
+    if request.node.get_closest_marker("embedded"):
+        yield
+        return
     before = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     try:
         yield
     finally:
         celery_app.conf.task_always_eager = before
+
+
+# --- Pilots ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def host(db: None) -> Organisation:
+    return Organisation.objects.create(
+        name="Demo University", slug="demo-university", kind=Organisation.Kind.UNIVERSITY
+    )
+
+
+@pytest.fixture
+def make_pilot(host: Organisation) -> Callable[..., Pilot]:
+    def make(
+        slug: str = "spring-pilot", *, weeks_ago: int = 4, weeks: int = 8, **fields: Any
+    ) -> Pilot:
+        start = timezone.localdate() - datetime.timedelta(weeks=weeks_ago)
+        pilot = Pilot.objects.create(
+            host=host,
+            name=fields.pop("name", f"Pilot {slug}"),
+            slug=slug,
+            starts_on=start,
+            ends_on=start + datetime.timedelta(weeks=weeks, days=-1),
+            status=fields.pop("status", Pilot.Status.RUNNING),
+            **fields,
+        )
+        pilot_services.plan_weeks(pilot=pilot)
+        return pilot
+
+    return make
+
+
+@pytest.fixture
+def pilot(
+    make_pilot: Callable[..., Pilot], alice: User, mentor_maria: User, staff_sam: User
+) -> Pilot:
+    pilot = make_pilot()
+    pilot_services.add_participant(pilot=pilot, user=alice, role=Role.ACTOR, earns_credits=True)
+    pilot_services.add_participant(pilot=pilot, user=mentor_maria, role=Role.MENTOR)
+    pilot_services.add_participant(pilot=pilot, user=staff_sam, role=Role.STAFF)
+    return pilot
+
+
+@pytest.fixture
+def other_pilot(make_pilot: Callable[..., Pilot], make_user: Callable[..., User]) -> Pilot:
+    pilot = make_pilot("autumn-pilot")
+    pilot_services.add_participant(pilot=pilot, user=make_user("Other Staff"), role=Role.STAFF)
+    return pilot
+
+
+@pytest.fixture
+def other_staff(other_pilot: Pilot) -> User:
+    return Participation.objects.get(pilot=other_pilot, role=Role.STAFF).user
+
+
+@pytest.fixture
+def sam(staff_sam: User, pilot: Pilot, client_for: Callable[[User], Client]) -> Client:
+    """staff_sam's browser, with `pilot` (where sam is staff) in place."""
+    return client_for(staff_sam)
+
+
+# --- Real delivery parts: an SMTP server and Celery workers ----------------------------------
+# A real Celery worker is `celery -A mentoring worker --pool=solo` in a subprocess, on the
+# suite's Redis and the *test* database, sending mail to `smtp_server`, with retries after
+# fractions of a second. Tests that use it need `@pytest.mark.django_db(transaction=True)`: the
+# worker reads only what the test has committed. They run on the main pass only (`make test`),
+# which has REDIS_URL.
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SMTPRecorder]:
+    """An aiosmtpd server in a thread that records every message and answers as told."""
+    recorder = SMTPRecorder(port=free_port())
+    controller = Controller(recorder, hostname=recorder.host, port=recorder.port)
+    controller.start()
+    try:
+        yield recorder
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def worker_factory(
+    transactional_db: None, smtp_server: SMTPRecorder, tmp_path: Path
+) -> Iterator[Callable[..., Worker]]:
+    """start_worker(**extra_env) -> a running Worker; every one is stopped at teardown."""
+    broker = redis_url()
+    # The test process is the web side: it must really enqueue, to the worker's broker.
+    assert not settings.CELERY_TASK_ALWAYS_EAGER
+    assert not celery_app.conf.task_always_eager
+    assert celery_app.conf.broker_url == broker == settings.CELERY_BROKER_URL
+    base_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "mentoring.settings",
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": broker,
+        "EMAIL_URL": f"smtp://{smtp_server.host}:{smtp_server.port}",
+        "DELIVERY_RETRY_BASE_DELAY": str(RETRY_BASE_DELAY),
+        "SECRET_KEY": "test-worker-" + "x" * 50,
+        "DEBUG": "0",
+        "HTTPS": "0",
+        "CONN_MAX_AGE": "0",
+        "LOG_LEVEL": "INFO",
+        "PYTHONUNBUFFERED": "1",
+    }
+    purge_queue()
+    workers: list[Worker] = []
+
+    def start_worker(**extra_env: str) -> Worker:
+        name = f"test-{uuid.uuid4().hex[:8]}@localhost"
+        worker = Worker(name, {**base_env, **extra_env}, tmp_path / f"worker-{len(workers)}.log")
+        workers.append(worker)
+        worker.wait_ready()
+        return worker
+
+    try:
+        yield start_worker
+    finally:
+        for worker in workers:
+            worker.stop()
+        purge_queue()
+
+
+@pytest.fixture
+def celery_worker(worker_factory: Callable[..., Worker]) -> Worker:
+    return worker_factory()
 
 
 # Browser tests: pytest-playwright's sync API leaves an event loop running for the rest of the

@@ -9,13 +9,7 @@ from __future__ import annotations
 
 import email
 import os
-import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from email.message import Message
 from pathlib import Path
@@ -25,21 +19,14 @@ from urllib.parse import quote
 import pytest
 from aiosmtpd.controller import Controller
 from axe_playwright_python.sync_playwright import Axe
+from django.conf import global_settings
 from django.db import connection
 from playwright.sync_api import Page, ViewportSize
 
-# The real Celery worker of the delivery tests; its `smtp_server` is this folder's Mailbox.
-from tests.messaging.conftest import Worker, worker_factory  # noqa: F401 - a fixture
+from tests.support.delivery import Worker
+from tests.support.processes import Server, free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-SERVER_START_TIMEOUT = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +46,13 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             "--disable-quic",
         ],
     }
+
+
+@pytest.fixture
+def server_hashers(settings: Any) -> None:
+    """Passwords set here must open in the server's process, which checks them with Django's
+    default hashers, not the suite's fast one."""
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
 
 
 @pytest.fixture(scope="session")
@@ -124,6 +118,7 @@ def text_body(message: Message) -> str:
 
 @pytest.fixture
 def smtp_server() -> Iterator[Mailbox]:
+    """This folder's SMTP server (in place of tests/conftest.py's): the journeys wait for mail."""
     mailbox = Mailbox()
     controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
     controller.start()
@@ -155,7 +150,6 @@ def live_site(
     transactional_db: None, smtp_server: Mailbox, tmp_path: Path
 ) -> Iterator[Callable[[str], str]]:
     """The site served by uvicorn on a free port; call it with a path to get a full URL."""
-    port = free_port()
     env = {
         key: value
         for key, value in os.environ.items()
@@ -167,63 +161,21 @@ def live_site(
         "DEBUG": "1",  # static files through WhiteNoise's finders, no collectstatic; HTTP only
         "DJANGO_SETTINGS_MODULE": "mentoring.settings",
     }
-    log_path = tmp_path / "uvicorn.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "mentoring.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--lifespan",
-                "off",
-                "--no-access-log",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
+    server = Server(env, tmp_path / "uvicorn.log")
     try:
-        _wait_until_healthy(server, f"{base}/healthz", log_path)
-        yield lambda path: f"{base}{path}"
+        server.wait_healthy()
+        yield lambda path: f"http://127.0.0.1:{server.port}{path}"
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
-
-
-def _wait_until_healthy(server: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        try:
-            server.wait(timeout=0.2)  # doubles as the pause between polls
-        except subprocess.TimeoutExpired:
-            continue
-        pytest.fail(f"uvicorn exited with {server.returncode}:\n{log_path.read_text()}")
-    pytest.fail(f"uvicorn not healthy after {SERVER_START_TIMEOUT} s:\n{log_path.read_text()}")
+        server.stop()
 
 
 @pytest.fixture
 def site_worker(
     live_site: Callable[[str], str],
-    worker_factory: Callable[..., Worker],  # noqa: F811 - the imported fixture, requested
+    worker_factory: Callable[..., Worker],
 ) -> Worker:
-    """A Celery worker for `live_site` (the suite's Redis, `smtp_server`, the test database).
+    """A Celery worker for `live_site` (the suite's Redis, this folder's `smtp_server`, the test
+    database).
 
     It runs with the server's settings where they matter: no SECRET_KEY and DEBUG on, so both
     fall back to the same development key (an invitation link signed here opens there), and

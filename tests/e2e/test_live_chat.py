@@ -30,7 +30,6 @@ from pilots.models import Pilot, Role, Week
 from profiles.models import Organisation, Profile, User
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import assert_accessible
-from tests.e2e.test_pilot_journey import server_hashers  # noqa: F401 - a fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -83,7 +82,7 @@ def test_actor_and_mentor_talk_live_and_without_javascript(
     new_context: Callable[..., BrowserContext],
     live_site: Callable[[str], str],
     make_user: Callable[..., User],
-    server_hashers: None,  # noqa: F811 - the imported fixture, requested
+    server_hashers: None,
 ) -> None:
     expect.set_options(timeout=WAIT_MS)
     host = Organisation.objects.create(

@@ -12,10 +12,8 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable
-from typing import Any
 
 import pytest
-from django.conf import global_settings
 from django.utils import timezone
 from playwright.sync_api import BrowserContext, FilePayload, Locator, Page, expect
 
@@ -25,7 +23,8 @@ from pilots.models import Announcement, Pilot, Week
 from profiles.models import Organisation, User
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import Mailbox, assert_accessible, screenshot_on_phone, text_body
-from tests.messaging.conftest import Worker, wait_until
+from tests.support.delivery import Worker
+from tests.support.processes import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,13 +39,6 @@ MATERIAL = "How the pilot works"
 ACTOR_NAME = "Aino Virtanen"
 ACTOR_EMAIL = "aino.virtanen@example.fi"
 ANNOUNCEMENT = "Kick-off on Monday"
-
-
-@pytest.fixture
-def server_hashers(settings: Any) -> None:
-    """Passwords set here must open in the server's process, which checks them with Django's
-    default hashers, not the suite's fast one."""
-    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
 
 
 def main_nav(page: Page, name: str) -> Locator:

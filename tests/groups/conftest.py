@@ -1,4 +1,4 @@
-"""Loops inside the running pilot of tests/pilots/conftest.py (alice an actor, mentor_maria a
+"""Loops inside the running pilot of tests/conftest.py (alice an actor, mentor_maria a
 mentor, staff_sam its staff), plus more people on demand.
 
 `actor(...)` and `mentor(...)` make someone and add them to `pilot` in that role.
@@ -16,14 +16,6 @@ from groups.models import Group
 from pilots import services as pilot_services
 from pilots.models import Pilot, Role
 from profiles.models import Profile, User
-from tests.pilots import conftest as pilots_fixtures
-
-# The pilots' fixtures, shared with these tests.
-host = pilots_fixtures.host
-make_pilot = pilots_fixtures.make_pilot
-pilot = pilots_fixtures.pilot
-other_pilot = pilots_fixtures.other_pilot
-other_staff = pilots_fixtures.other_staff
 
 
 @pytest.fixture

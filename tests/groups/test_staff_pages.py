@@ -26,11 +26,6 @@ def url(pilot: Pilot, rest: str = "") -> str:
     return f"/pilots/{pilot.slug}/staff/loops/{rest}"
 
 
-@pytest.fixture
-def sam(staff_sam: User, pilot: Pilot, client_for: Callable[[User], Client]) -> Client:
-    return client_for(staff_sam)
-
-
 # Access ------------------------------------------------------------------------------------
 
 GET_PAGES = ["", "pair/", "new/", "{pk}/"]

@@ -887,18 +887,6 @@ def test_moderation_shows_the_reported_message_only(
     assert client_for(staff_sam).get(page_url(conversation)).status_code == 404
 
 
-@pytest.fixture
-def other_pilot(make_pilot: Callable[..., Pilot]) -> Pilot:
-    return make_pilot("autumn-pilot")
-
-
-@pytest.fixture
-def other_staff(other_pilot: Pilot, make_user: Callable[..., User]) -> User:
-    staff = make_user("Other Staff")
-    pilot_services.add_participant(pilot=other_pilot, user=staff, role=Role.STAFF)
-    return staff
-
-
 def test_moderation_is_for_the_pilots_own_staff_only(
     alice: User,
     other_staff: User,

@@ -11,11 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,79 +18,15 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.typing import Origin
 
 from messaging import conversations
 from messaging.models import Conversation, Message
 from pilots.models import Pilot
 from profiles.models import User
-from tests.messaging.conftest import database_url, free_port
-from tests.messaging.test_consumer import signed_in
+from tests.support.processes import Server, database_url
+from tests.support.sockets import open_socket, receive_type, signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-ROOT = Path(__file__).resolve().parents[2]
-START_SECONDS = 30.0
-WAIT = 10.0  # seconds a live message may take from one server to the other
-
-
-class Server:
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self.port = free_port()
-        self.log_path = log_path
-        with log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
-                    "mentoring.asgi:application",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(self.port),
-                    "--lifespan",
-                    "off",
-                    "--no-access-log",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws/"
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")[-4000:]
-
-    def wait_healthy(self) -> None:
-        deadline = time.monotonic() + START_SECONDS
-        while time.monotonic() < deadline:
-            try:
-                url = f"http://127.0.0.1:{self.port}/healthz"
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            try:
-                self.process.wait(timeout=0.2)  # doubles as the pause between polls
-            except subprocess.TimeoutExpired:
-                continue
-            pytest.fail(f"uvicorn exited with {self.process.returncode}:\n{self.log()}")
-        pytest.fail(f"uvicorn not healthy after {START_SECONDS:.0f} s:\n{self.log()}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -128,36 +59,6 @@ def two_servers(transactional_db: None, tmp_path: Path) -> Iterator[tuple[Server
     finally:
         for server in servers:
             server.stop()
-
-
-async def open_socket(server: Server, cookie: bytes) -> tuple[ClientConnection, dict[str, Any]]:
-    socket = await connect(
-        server.ws_url,
-        origin=Origin("http://127.0.0.1"),
-        additional_headers={"Cookie": cookie.decode()},
-    )
-    hello = await receive(socket)
-    assert hello["type"] == "hello", hello
-    assert (await receive(socket))["type"] == "unread"
-    assert (await receive(socket))["type"] == "notifications"
-    return socket, hello
-
-
-async def receive(socket: ClientConnection) -> dict[str, Any]:
-    frame = json.loads(await asyncio.wait_for(socket.recv(), timeout=WAIT))
-    assert isinstance(frame, dict)
-    return frame
-
-
-async def receive_type(
-    socket: ClientConnection, kind: str, *, sender: User | None = None
-) -> dict[str, Any]:
-    """The next frame of this type (and sender): an ack and the sender's own copy of the
-    message may come in either order."""
-    while True:
-        frame = await receive(socket)
-        if frame["type"] == kind and (sender is None or frame["message"]["sender"] == sender.pk):
-            return frame
 
 
 def test_message_sent_through_one_server_arrives_live_through_the_other(

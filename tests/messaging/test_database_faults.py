@@ -30,9 +30,9 @@ from messaging.models import Delivery, Notification
 from pilots import services as pilot_services
 from pilots.models import Announcement, Pilot
 from profiles.models import User
-from tests.messaging.conftest import SMTPRecorder, Worker, database_url, wait_until
-from tests.messaging.test_consumer import signed_in
-from tests.messaging.test_cross_process import Server
+from tests.support.delivery import SMTPRecorder, Worker
+from tests.support.processes import Server, database_url, wait_until
+from tests.support.sockets import signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -23,7 +23,8 @@ from messaging.models import Broadcast, Delivery, Kind, Notification, Notificati
 from pilots import services
 from pilots.models import Announcement, Pilot, Role
 from profiles.models import User
-from tests.messaging.conftest import RETRY_BASE_DELAY, SMTPRecorder, Worker, wait_until
+from tests.support.delivery import RETRY_BASE_DELAY, SMTPRecorder, Worker
+from tests.support.processes import wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -23,7 +23,8 @@ from messaging.models import Broadcast, Conversation, Delivery, Message, Notific
 from pilots import services
 from pilots.models import Announcement, Participation, Pilot, Role, Week
 from profiles.models import User
-from tests.messaging.conftest import SMTPRecorder, Worker, broker_at, free_port, wait_until
+from tests.support.delivery import SMTPRecorder, Worker, broker_at
+from tests.support.processes import free_port, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -14,31 +14,23 @@ from django.core import mail
 from django.core.cache import cache
 from django.utils import timezone
 
-from mentoring.celery import app as celery_app
 from messaging import conversations, events
 from messaging import services as messaging
 from messaging.models import Conversation, Delivery, Kind, Notification
 from pilots.models import Pilot
 from profiles.models import User
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
 SECRET = "my salary is 4200 and my password is hunter2"
 LATER = datetime.timedelta(minutes=11)  # past MESSAGE_EMAIL_DELAY (10 minutes)
 
 
 @pytest.fixture(autouse=True)
-def eager_tasks(settings: Any) -> Iterator[None]:
-    """Tasks run in this process, also on the main pass (a broker there, but no worker)."""
+def message_email_settings(settings: Any) -> None:
     settings.MESSAGE_RATE_LIMIT = 1000  # fifty messages in a row
     settings.MESSAGE_EMAIL_DELAY = 10 * 60
     settings.MESSAGE_EMAIL_INTERVAL = 60 * 60
-    before = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        celery_app.conf.task_always_eager = before
 
 
 @pytest.fixture

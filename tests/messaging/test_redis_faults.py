@@ -29,9 +29,8 @@ from messaging import conversations
 from messaging.models import Message
 from pilots.models import Pilot
 from profiles.models import User
-from tests.messaging.conftest import database_url, free_port
-from tests.messaging.test_consumer import signed_in
-from tests.messaging.test_cross_process import Server, open_socket, receive_type
+from tests.support.processes import Server, database_url, free_port
+from tests.support.sockets import open_socket, receive_type, signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,39 +5,24 @@ a good file imports in one transaction and sends one e-mail per person after com
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from mentoring.celery import app as celery_app
 from pilots import invitation_views
 from pilots import invitations as service
 from pilots.invitations import CsvReport, parse_invitation_csv
 from pilots.models import Invitation, Pilot, Role
 from profiles.models import User
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
 IMPORT = "/pilots/spring-pilot/staff/invitations/import/"
 CONFIRM = "/pilots/spring-pilot/staff/invitations/import/confirm/"
 HEADER = "email,name,role\n"
-
-
-@pytest.fixture(autouse=True)
-def eager_tasks() -> Iterator[None]:
-    """Tasks run in the test's process (the real-stack pass has a broker but no worker here)."""
-    before = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
-
-
-@pytest.fixture
-def sam(client_for: Callable[[User], Client], staff_sam: User, pilot: Pilot) -> Client:
-    return client_for(staff_sam)
 
 
 def upload(text: str | bytes, *, encoding: str = "utf-8", name: str = "people.csv") -> Any:

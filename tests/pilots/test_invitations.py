@@ -9,7 +9,7 @@ import datetime
 import re
 import smtplib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -21,30 +21,15 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from mentoring.celery import app as celery_app
 from pilots import invitations as service
 from pilots.models import Invitation, Participation, Pilot, Role
 from pilots.tasks import send_invitation
 from profiles.models import Profile, User
 from tests.conftest import PASSWORD, page_text
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
 LINK = re.compile(r"https?://[^/\s]+(/pilots/invitations/[^/\s]+/)")
-
-
-@pytest.fixture(autouse=True)
-def eager_tasks() -> Iterator[None]:
-    """Tasks run in the test's process (the real-stack pass has a broker but no worker here)."""
-    before = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = celery_app.conf.task_eager_propagates = True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
-
-
-@pytest.fixture
-def sam(client_for: Callable[[User], Client], staff_sam: User, pilot: Pilot) -> Client:
-    return client_for(staff_sam)
 
 
 @pytest.fixture

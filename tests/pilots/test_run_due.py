@@ -6,7 +6,7 @@ real worker is tested in tests/messaging/.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from io import StringIO
 from typing import Any
 
@@ -22,6 +22,8 @@ from messaging.models import Broadcast, Delivery, Notification
 from pilots import services
 from pilots.models import Announcement, Pilot, Week
 from profiles.models import User
+
+pytestmark = pytest.mark.usefixtures("eager_tasks")
 
 THEME = "What I expect from speed mentoring"
 
@@ -39,21 +41,6 @@ def current_week(pilot: Pilot, **fields: Any) -> Week:
         setattr(week, name, value)
     week.save()
     return week
-
-
-@pytest.fixture(autouse=True)
-def eager_tasks(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Tasks run in this process, also on the main pass (which has a broker and no worker
-    here). The embedded test uses what the embedded default configures itself."""
-    if request.node.get_closest_marker("embedded"):
-        yield
-        return
-    before = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        celery_app.conf.task_always_eager = before
 
 
 def test_due_week_is_published_once_with_its_theme(

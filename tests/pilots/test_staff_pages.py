@@ -33,12 +33,6 @@ from profiles.models import Organisation, User
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def sam(staff_sam: User, pilot: Pilot, client_for: Callable[[User], Client]) -> Client:
-    """staff_sam's browser, with `pilot` (where sam is staff) in place."""
-    return client_for(staff_sam)
-
-
 def staff_url(pilot: Pilot, rest: str = "") -> str:
     return f"/pilots/{pilot.slug}/staff/{rest}"
 

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from profiles import cards, views
 from profiles.models import Competence, Organisation, Profile, ProfileCompetence, User
-from tests.profiles.test_profile_edit import form_data
+from tests.support.profiles import form_data
 
 pytestmark = pytest.mark.django_db
 
