@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime
 import itertools
 import os
-import re
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -163,15 +162,6 @@ def login(user: User) -> Client:
 @pytest.fixture
 def client_for() -> Callable[[User], Client]:
     return login
-
-
-def page_text(response: Any) -> str:
-    """A page without what differs on every request for reasons of no interest: the masked
-    CSRF tokens and the language switch's return address. "Forbidden looks like missing"
-    tests compare two 404 pages with it."""
-    text = response.content.decode()
-    text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", text)
-    return re.sub(r'name="next" type="hidden" value="[^"]*"', "", text)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from groups.access import get_group_for_member
 from groups.models import Group
 from messaging.access import get_conversation_for_participant
 from profiles.models import User
-from tests.conftest import page_text
+from tests.support.pages import page_text
 
 pytestmark = pytest.mark.django_db
 

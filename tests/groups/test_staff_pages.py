@@ -14,8 +14,8 @@ from groups import services
 from groups.models import Group, GroupMember
 from pilots.models import Pilot
 from profiles.models import Profile, User
-from tests.conftest import page_text
 from tests.groups.conftest import participant_ids
+from tests.support.pages import page_text
 
 pytestmark = pytest.mark.django_db
 

@@ -33,9 +33,6 @@ from tests.support.sockets import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-# --- Abuse ---------------------------------------------------------------------------------
-
-
 async def test_open_sockets_per_user_are_capped(
     live: Live, alice: User, mentor_maria: User, settings: Any
 ) -> None:

@@ -28,9 +28,6 @@ from tests.support.sockets import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-# --- Access per frame ----------------------------------------------------------------------
-
-
 @pytest.mark.parametrize(
     "frame",
     [

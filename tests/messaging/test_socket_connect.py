@@ -24,9 +24,6 @@ from tests.support.sockets import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-# --- Connecting ----------------------------------------------------------------------------
-
-
 async def test_connect_says_hello_with_conversations_and_unread_counts(
     live: Live, conversation: Conversation, alice: User, mentor_maria: User
 ) -> None:

@@ -26,9 +26,6 @@ from tests.support.sockets import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-# --- Heartbeat -----------------------------------------------------------------------------
-
-
 @pytest.fixture
 def fast_heartbeat(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(consumers, "SLOT_HEARTBEAT", 0.05)

@@ -23,9 +23,6 @@ from tests.support.sockets import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-# --- Messages ------------------------------------------------------------------------------
-
-
 async def test_sent_message_reaches_both_participants_and_the_sender_gets_an_ack(
     live: Live, conversation: Conversation, alice: User, mentor_maria: User
 ) -> None:

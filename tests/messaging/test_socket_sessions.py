@@ -24,9 +24,6 @@ from tests.support.sockets import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-# --- Sessions ending -----------------------------------------------------------------------
-
-
 async def test_logout_closes_the_sockets_of_that_session_only(live: Live, alice: User) -> None:
     laptop, laptop_cookie = await db(signed_in)(alice)
     _phone, phone_cookie = await db(signed_in)(alice)

@@ -12,7 +12,7 @@ from django.test import Client
 from pilots import services
 from pilots.models import Announcement, Material, MaterialCompletion, Pilot, Role
 from profiles.models import User
-from tests.conftest import page_text
+from tests.support.pages import page_text
 
 pytestmark = pytest.mark.django_db
 

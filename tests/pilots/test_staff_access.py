@@ -12,7 +12,7 @@ from django.test import Client
 from pilots import services
 from pilots.models import Announcement, Material, Pilot, Role, Week
 from profiles.models import Organisation, User
-from tests.conftest import page_text
+from tests.support.pages import page_text
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from profiles.models import Organisation, Profile, User
-from tests.conftest import page_text
+from tests.support.pages import page_text
 
 pytestmark = pytest.mark.django_db
 

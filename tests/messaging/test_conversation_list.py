@@ -1,0 +1,146 @@
+"""The read marker and the conversation list: order by latest activity, unread counts on the
+list and in the navigation, and query counts that do not grow.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from messaging import conversations
+from messaging.models import Conversation, Participant
+from pilots import services as pilot_services
+from pilots.models import Pilot, Role
+from profiles.models import User
+from tests.support.conversations import list_row, many, message_item, page_url, say
+from tests.support.pages import count_queries
+
+pytestmark = pytest.mark.django_db
+
+
+def test_viewing_a_conversation_moves_the_read_marker(
+    alice: User, mentor_maria: User, talk: Callable[..., Conversation], client_for: Any
+) -> None:
+    conversation = talk(alice, mentor_maria)
+    sent = [say(alice, conversation, f"Question {n}") for n in range(3)]
+    assert conversations.unread_counts(user=mentor_maria) == {conversation.pk: 3}
+    client = client_for(mentor_maria)
+
+    first_visit = client.get(page_url(conversation)).content.decode()
+    second_visit = client.get(page_url(conversation)).content.decode()
+
+    assert conversations.unread_counts(user=mentor_maria) == {}
+    link = Participant.objects.get(conversation=conversation, user=mentor_maria)
+    assert link.last_read_id == sent[-1].pk
+    assert all('badge-new">New' in message_item(first_visit, m) for m in sent)
+    assert 'badge-new">New' not in second_visit
+
+
+def test_list_orders_by_latest_activity_with_unread_counts(
+    alice: User,
+    mentor_maria: User,
+    staff_sam: User,
+    talk: Callable[..., Conversation],
+    client_for: Any,
+) -> None:
+    quiet = talk(alice, mentor_maria, "An old question")
+    say(alice, quiet, "Hello")
+    busy = talk(staff_sam, mentor_maria, "Welcome to the pilot")
+    many(staff_sam, busy, 2)
+    conversations.mark_read(user=mentor_maria, conversation=quiet)
+    conversations.lock(conversation=quiet)
+
+    html = client_for(mentor_maria).get(reverse("messaging:conversations")).content.decode()
+
+    assert html.index("Welcome to the pilot") < html.index("An old question")
+    busy_row, quiet_row = list_row(html, busy), list_row(html, quiet)
+    assert "conversation-unread" in busy_row
+    assert "conversation-unread" not in quiet_row
+    assert "<span data-count>2</span>" in busy_row
+    assert "Sam Staff" in busy_row
+    assert "Alice Actor" in quiet_row
+    assert "Read-only" in quiet_row
+    assert "Read-only" not in busy_row
+
+
+def test_navigation_shows_the_unread_total_on_every_page(
+    alice: User, mentor_maria: User, talk: Callable[..., Conversation], client_for: Any
+) -> None:
+    first = talk(alice, mentor_maria, "One")
+    second = talk(alice, mentor_maria, "Two")
+    many(alice, first, 2)
+    many(alice, second, 1)
+    client = client_for(mentor_maria)
+
+    def badges(url: str) -> tuple[str | None, str | None]:
+        """The counts on the Conversations and Notifications links (None: no badge)."""
+        html = client.get(url).content.decode()
+        found = []
+        for link_id in ("nav-conversations", "nav-notifications"):
+            link = re.search(rf'<a id="{link_id}"[^>]*>(.*?)</a>', html, re.S)
+            assert link is not None, (url, link_id)
+            count = re.search(r"<span data-count>(\d+)</span>", link.group(1))
+            found.append(count.group(1) if count else None)
+        return found[0], found[1]
+
+    for url in (reverse("profiles:me"), reverse("pilots:list"), reverse("messaging:notifications")):
+        assert badges(url) == ("3", None), url  # (`many` stores messages without notifying)
+
+    client.get(page_url(first))
+    assert badges(reverse("profiles:me")) == ("1", None)
+    client.get(page_url(second))
+    assert badges(reverse("profiles:me")) == (None, None)
+
+
+@pytest.mark.parametrize("count", [5, 30])
+def test_list_makes_a_constant_number_of_queries(
+    count: int,
+    make_user: Callable[..., User],
+    pilot: Pilot,
+    mentor_maria: User,
+    client_for: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    for n in range(count):
+        actor = make_user(f"Actor {n}")
+        pilot_services.add_participant(pilot=pilot, user=actor, role=Role.ACTOR)
+        conversation = conversations.start_direct(
+            sender=actor, recipient=mentor_maria, subject=f"Question {n}"
+        )
+        many(actor, conversation, 2)
+    client = client_for(mentor_maria)
+
+    with django_assert_max_num_queries(7):
+        page = client.get(reverse("messaging:conversations"))
+
+    assert page.content.decode().count('class="conversation-item') == count
+
+
+def test_list_and_conversation_query_counts_do_not_grow(
+    make_user: Callable[..., User],
+    pilot: Pilot,
+    alice: User,
+    mentor_maria: User,
+    talk: Callable[..., Conversation],
+    client_for: Any,
+) -> None:
+    client = client_for(mentor_maria)
+    conversation = talk(alice, mentor_maria)
+    many(alice, conversation, 5)
+    small_page = count_queries(client, page_url(conversation))
+    many(alice, conversation, 60)
+    large_page = count_queries(client, page_url(conversation))
+    small_list = count_queries(client, reverse("messaging:conversations"))
+    for n in range(25):
+        actor = make_user(f"Actor {n}")
+        pilot_services.add_participant(pilot=pilot, user=actor, role=Role.ACTOR)
+        many(actor, talk(actor, mentor_maria, f"Q{n}"), 1)
+    large_list = count_queries(client, reverse("messaging:conversations"))
+
+    # 11: reading the page also marks the conversation's "new messages" notification read.
+    assert small_page == large_page <= 11
+    assert small_list == large_list <= 7

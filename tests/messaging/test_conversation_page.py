@@ -1,0 +1,285 @@
+"""One conversation's page without JavaScript: who may see it, sending by form POST (once per
+client id), how messages are rendered (escaped, with the live fragment the same markup), the
+history and the resync API.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from messaging import conversations
+from messaging.models import Conversation, Message
+from pilots import services as pilot_services
+from pilots.models import Pilot, Role
+from profiles.models import User
+from tests.support.conversations import many, message_item, page_url, say
+
+pytestmark = pytest.mark.django_db
+
+
+# --- Access ---------------------------------------------------------------------------------
+
+
+def test_participants_see_the_conversation_and_its_messages(
+    alice: User, mentor_maria: User, talk: Callable[..., Conversation], client_for: Any
+) -> None:
+    conversation = talk(alice, mentor_maria, "What does a lead developer do?")
+    say(alice, conversation, "Hi Maria!")
+    say(mentor_maria, conversation, "Hi Alice, happy to tell.")
+
+    page = client_for(mentor_maria).get(page_url(conversation))
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "What does a lead developer do?" in html
+    assert html.index("Hi Maria!") < html.index("Hi Alice, happy to tell.")
+    assert 'id="send-form"' in html
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [
+        ("messaging:conversation", "get"),
+        ("messaging:history_json", "get"),
+        ("messaging:fragments", "get"),
+        ("messaging:send", "post"),
+    ],
+)
+def test_outsiders_and_staff_get_404_the_same_as_for_a_missing_conversation(
+    name: str,
+    method: str,
+    alice: User,
+    mentor_maria: User,
+    staff_sam: User,
+    oscar: User,
+    talk: Callable[..., Conversation],
+    client_for: Any,
+) -> None:
+    conversation = talk(alice, mentor_maria)
+    say(alice, conversation, "Private question")
+    data = {"body": "Let me in", "client_id": str(uuid.uuid4())}
+
+    def fetch(user: User, pk: int) -> Any:
+        url = reverse(name, args=[pk]) + ("?after=0" if method == "get" else "")
+        client = client_for(user)
+        return client.post(url, data) if method == "post" else client.get(url)
+
+    missing = fetch(alice, conversation.pk + 1000)
+    by_staff = fetch(staff_sam, conversation.pk)  # the pilot's own staff: still private
+    by_outsider = fetch(oscar, conversation.pk)
+
+    assert missing.status_code == by_staff.status_code == by_outsider.status_code == 404
+    assert b"Private question" not in by_staff.content
+    assert Message.objects.filter(conversation=conversation).count() == 1
+
+
+def test_pages_need_a_signed_in_user(
+    alice: User, mentor_maria: User, talk: Callable[..., Conversation], client: Client
+) -> None:
+    conversation = talk(alice, mentor_maria)
+    for url in (reverse("messaging:conversations"), page_url(conversation)):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+
+
+# --- Sending --------------------------------------------------------------------------------
+
+
+def test_sending_by_form_post_stores_the_message_once_per_client_id(
+    alice: User, mentor_maria: User, talk: Callable[..., Conversation], client_for: Any
+) -> None:
+    conversation = talk(alice, mentor_maria)
+    client = client_for(alice)
+    form = client.get(page_url(conversation)).content.decode()
+    client_id = re.search(r'name="client_id" value="([0-9a-f-]{36})"', form)
+    assert client_id is not None
+    data = {"body": "My question is about Python.", "client_id": client_id.group(1)}
+
+    first = client.post(reverse("messaging:send", args=[conversation.pk]), data)
+    again = client.post(reverse("messaging:send", args=[conversation.pk]), data)  # double click
+
+    message = Message.objects.get(conversation=conversation)
+    assert message.body == "My question is about Python."
+    assert first.status_code == again.status_code == 302
+    assert (
+        first["Location"] == again["Location"] == f"{page_url(conversation)}#message-{message.pk}"
+    )
+
+
+def test_each_page_render_offers_a_new_client_id(
+    alice: User, mentor_maria: User, talk: Callable[..., Conversation], client_for: Any
+) -> None:
+    conversation = talk(alice, mentor_maria)
+    client = client_for(alice)
+    pattern = r'name="client_id" value="([0-9a-f-]{36})"'
+    first = re.findall(pattern, client.get(page_url(conversation)).content.decode())
+    second = re.findall(pattern, client.get(page_url(conversation)).content.decode())
+    assert len(first) == len(second) == 1
+    assert first != second
+
+
+def test_a_refused_message_shows_the_reason_and_keeps_the_text(
+    alice: User,
+    mentor_maria: User,
+    talk: Callable[..., Conversation],
+    client_for: Any,
+    settings: Any,
+) -> None:
+    settings.MESSAGE_RATE_LIMIT = 0
+    conversation = talk(alice, mentor_maria)
+
+    response = client_for(alice).post(
+        reverse("messaging:send", args=[conversation.pk]),
+        {"body": "Typed with care", "client_id": str(uuid.uuid4())},
+    )
+
+    assert response.status_code == 400
+    assert "You are sending messages too fast" in response.content.decode()
+    assert "Typed with care</textarea>" in response.content.decode()
+    assert not Message.objects.exists()
+
+
+def test_a_message_over_the_limit_or_with_control_characters_is_refused(
+    alice: User, mentor_maria: User, talk: Callable[..., Conversation], client_for: Any
+) -> None:
+    conversation = talk(alice, mentor_maria)
+    client = client_for(alice)
+    url = reverse("messaging:send", args=[conversation.pk])
+    for body in ("x" * 4001, "null\x00byte"):
+        response = client.post(url, {"body": body, "client_id": str(uuid.uuid4())})
+        assert response.status_code == 400
+    assert not Message.objects.exists()
+
+
+# --- Rendering ------------------------------------------------------------------------------
+
+
+def test_message_text_is_escaped_and_its_links_clickable(
+    alice: User, mentor_maria: User, talk: Callable[..., Conversation], client_for: Any
+) -> None:
+    conversation = talk(alice, mentor_maria)
+    say(
+        alice,
+        conversation,
+        '<script>alert("x")</script> <b>bold</b> see https://example.com/a?b=1&c=2',
+    )
+
+    html = client_for(mentor_maria).get(page_url(conversation)).content.decode()
+
+    assert "<script>alert" not in html
+    assert "<b>bold</b>" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+    assert '<a href="https://example.com/a?b=1&amp;c=2" rel="nofollow">' in html
+
+
+def test_deleted_hidden_and_deleted_account_messages_show_as_such(
+    alice: User,
+    mentor_maria: User,
+    make_user: Callable[..., User],
+    pilot: Pilot,
+    talk: Callable[..., Conversation],
+    client_for: Any,
+) -> None:
+    leaver = make_user("Leaving Lea")
+    pilot_services.add_participant(pilot=pilot, user=leaver, role=Role.ACTOR)
+    group = conversations.create_group_conversation(
+        subject="IT field", context=f"pilot:{pilot.pk}", member_ids=[alice.pk, leaver.pk]
+    )
+    deleted = say(alice, group, "Oops, wrong chat")
+    conversations.delete_message(user=alice, message=deleted)
+    hidden = say(leaver, group, "Something rude")
+    conversations.hide_message(message=hidden)
+    say(leaver, group, "A fine message")
+    leaver.delete()
+
+    html = client_for(alice).get(page_url(group)).content.decode()
+
+    assert "Oops, wrong chat" not in html
+    assert "Something rude" not in html
+    assert "This message was deleted" in message_item(html, deleted)
+    assert "Hidden by a moderator" in message_item(html, hidden)
+    last = Message.objects.get(body="A fine message")
+    assert "Deleted user" in message_item(html, last)
+    assert "A fine message" in message_item(html, last)
+
+
+def test_the_live_fragment_is_the_same_markup_as_the_page(
+    alice: User, mentor_maria: User, talk: Callable[..., Conversation], client_for: Any
+) -> None:
+    conversation = talk(alice, mentor_maria)
+    first = say(alice, conversation, "One https://example.com")
+    second = say(alice, conversation, "Two <i>")
+    client = client_for(alice)
+    page = client.get(page_url(conversation)).content.decode()
+    url = reverse("messaging:fragments", args=[conversation.pk])
+
+    after = client.get(url, {"after": first.pk}).content.decode()
+    one = client.get(url, {"id": first.pk}).content.decode()
+
+    csrf = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+
+    def same(html: str) -> str:
+        return csrf.sub("", html)
+
+    assert same(after.strip()) == same(message_item(page, second))
+    assert same(one.strip()) == same(message_item(page, first))
+    assert 'id="message-' not in client.get(url, {"after": second.pk}).content.decode()
+
+
+def test_fragment_of_a_message_in_another_conversation_is_404(
+    alice: User, mentor_maria: User, talk: Callable[..., Conversation], client_for: Any
+) -> None:
+    mine = talk(alice, mentor_maria, "First")
+    other = talk(alice, mentor_maria, "Second")
+    message = say(alice, other)
+    url = reverse("messaging:fragments", args=[mine.pk])
+    assert client_for(alice).get(url, {"id": message.pk}).status_code == 404
+
+
+# --- History --------------------------------------------------------------------------------
+
+
+def test_history_shows_the_latest_fifty_and_loads_older_ones(
+    alice: User, mentor_maria: User, talk: Callable[..., Conversation], client_for: Any
+) -> None:
+    conversation = talk(alice, mentor_maria)
+    sent = many(alice, conversation, 60)
+    client = client_for(mentor_maria)
+
+    latest = client.get(page_url(conversation)).content.decode()
+    older_link = f"{page_url(conversation)}?before={sent[10].pk}"
+    older = client.get(older_link).content.decode()
+
+    assert latest.count('<li id="message-') == 50
+    assert f'id="message-{sent[9].pk}"' not in latest
+    assert f'id="message-{sent[10].pk}"' in latest
+    assert older_link in latest
+    assert older.count('<li id="message-') == 10
+    assert f'id="message-{sent[0].pk}"' in older
+    assert 'rel="prev"' not in older  # nothing older than that
+
+
+def test_history_api_returns_what_came_after_an_id(
+    alice: User, mentor_maria: User, talk: Callable[..., Conversation], client_for: Any
+) -> None:
+    conversation = talk(alice, mentor_maria)
+    sent = [say(alice, conversation, f"m{n}") for n in range(4)]
+    conversations.mark_read(user=mentor_maria, conversation=conversation, up_to_id=sent[1].pk)
+    url = reverse("messaging:history_json", args=[conversation.pk])
+
+    data = client_for(mentor_maria).get(url, {"after": sent[1].pk}).json()
+
+    assert [m["id"] for m in data["messages"]] == [sent[2].pk, sent[3].pk]
+    assert data["messages"][0]["body"] == "m2"
+    assert data["messages"][0]["sender_name"] == "Alice Actor"
+    assert data["last_read_id"] == sent[1].pk
+    for bad in ("x", "-1", "²", "9" * 40):
+        assert client_for(mentor_maria).get(url, {"after": bad}).status_code == 400, bad
