@@ -14,6 +14,7 @@ Plain helpers that are not fixtures live in tests/support/.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import itertools
 import os
@@ -25,6 +26,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from allauth.account.models import EmailAddress
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
@@ -36,6 +38,7 @@ from pilots.models import Participation, Pilot, Role
 from profiles import services, taxonomy
 from profiles.models import Competence, Language, Organisation, Profile, ProfileCompetence, User
 from tests.support.delivery import RETRY_BASE_DELAY, SMTPRecorder, Worker, purge_queue
+from tests.support.live_events import CaptureLiveEvents, LiveEvent
 from tests.support.processes import database_url, free_port, redis_url
 
 PASSWORD = "correct-horse-battery-9"
@@ -187,6 +190,48 @@ def eager_tasks(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
     finally:
         celery_app.conf.task_always_eager = before
+
+
+@pytest.fixture
+def capture_live_events(
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> CaptureLiveEvents:
+    """Record the live events sent inside the block instead of sending them, and check how
+    many there were (Zulip's capture_send_event_calls):
+
+        with capture_live_events(expected=2) as sent:
+            services.remove_member(group=group, user=bob)
+        assert sent[0] == (events.user_group(bob.pk), {"type": "membership", ...})
+
+    Every live event, however messaging/events.py sends it (after commit, several at once,
+    or collected by the socket's database work), reaches the channel layer's `group_send` as
+    {"type": "live.event", "event": ...}: that one point is replaced while the block runs.
+    What else goes through it (closing sockets) is sent as usual. The block's on-commit
+    callbacks run at its end, as a real commit would run them, so the events sent "after
+    commit" are recorded in tests inside a transaction too.
+    """
+
+    @contextlib.contextmanager
+    def capture(expected: int | None = None) -> Iterator[list[LiveEvent]]:
+        layer = get_channel_layer()
+        assert layer is not None, "no channel layer is configured"
+        send = layer.group_send
+        sent: list[LiveEvent] = []
+
+        async def group_send(group: str, message: dict[str, Any]) -> None:
+            if message.get("type") == "live.event":
+                sent.append(LiveEvent(group, message["event"]))
+            else:
+                await send(group, message)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(layer, "group_send", group_send)
+            with django_capture_on_commit_callbacks(execute=True):
+                yield sent
+        if expected is not None:
+            assert len(sent) == expected, f"{len(sent)} live events, not {expected}: {sent}"
+
+    return capture
 
 
 # --- Pilots ----------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from django.http import Http404
-from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from groups import services
 from groups.models import Group, GroupMember
@@ -22,16 +21,9 @@ from pilots import services as pilot_services
 from pilots.models import Pilot, Role
 from profiles.models import User
 from tests.groups.conftest import participant_ids
+from tests.support.live_events import CaptureLiveEvents
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def live(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
-    """The live events sent (after commit) through messaging.events."""
-    sent: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr(events, "send_now", lambda group, payload: sent.append((group, payload)))
-    return sent
 
 
 def say(user: User, group: Group, body: str = "Hello") -> None:
@@ -161,8 +153,7 @@ def test_removal_updates_the_participants_and_tells_open_sockets(
     bob: User,
     mentor_maria: User,
     staff_sam: User,
-    live: list[tuple[str, dict[str, Any]]],
-    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    capture_live_events: CaptureLiveEvents,
 ) -> None:
     group = services.create_group(
         pilot=pilot,
@@ -171,7 +162,7 @@ def test_removal_updates_the_participants_and_tells_open_sockets(
         created_by=staff_sam,
         member_ids=[alice.pk, bob.pk, mentor_maria.pk],
     )
-    with django_capture_on_commit_callbacks(execute=True):
+    with capture_live_events(expected=1) as live:
         services.remove_member(group=group, user=bob)
     assert participant_ids(group) == {alice.pk, mentor_maria.pk}
     assert not group.memberships.filter(user=bob).exists()
@@ -186,7 +177,7 @@ def test_removal_updates_the_participants_and_tells_open_sockets(
     with pytest.raises(conversations.NotAllowed):
         say(bob, group)
     # Added back: in again, with a join event.
-    with django_capture_on_commit_callbacks(execute=True):
+    with capture_live_events(expected=1) as live:
         services.add_member(group=group, user=bob)
     assert bob.pk in participant_ids(group)
     assert live[-1][1]["action"] == "join"
@@ -315,8 +306,7 @@ def test_someone_taken_out_of_the_pilot_leaves_its_loops(
     alice: User,
     mentor_maria: User,
     other_staff: User,
-    live: list[tuple[str, dict[str, Any]]],
-    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+    capture_live_events: CaptureLiveEvents,
 ) -> None:
     services.join_group(group=it_field, user=alice)
     pilot_services.add_participant(pilot=other_pilot, user=alice, role=Role.ACTOR)
@@ -327,7 +317,7 @@ def test_someone_taken_out_of_the_pilot_leaves_its_loops(
         created_by=other_staff,
         member_ids=[alice.pk],
     )
-    with django_capture_on_commit_callbacks(execute=True):
+    with capture_live_events() as live:
         pilot_services.remove_participant(pilot=pilot, user=alice)
     assert participant_ids(it_field) == {mentor_maria.pk}
     assert participant_ids(pair) == {mentor_maria.pk}

@@ -9,16 +9,15 @@ in-memory layer.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import pytest
 
-from messaging import events
 from messaging import services as messaging_services
 from messaging.models import Delivery, Kind, Notification
 from pilots import services as pilot_services
 from pilots.models import Pilot
 from profiles.models import User
+from tests.support.live_events import CaptureLiveEvents
 from tests.support.sockets import (
     Live,
     db,
@@ -100,11 +99,14 @@ async def test_a_new_notification_arrives_on_every_open_tab_with_the_exact_count
 
 
 async def test_notifications_for_people_offline_send_no_live_events(
-    pilot: Pilot, alice: User, mentor_maria: User, monkeypatch: pytest.MonkeyPatch
+    pilot: Pilot,
+    alice: User,
+    mentor_maria: User,
+    monkeypatch: pytest.MonkeyPatch,
+    capture_live_events: CaptureLiveEvents,
 ) -> None:
     monkeypatch.setattr(messaging_services, "enqueue", lambda **kwargs: None)
-    sent: list[Any] = []
-    monkeypatch.setattr(events, "send_many_now", sent.append)
-    await db(deliver_announcement)(pilot, "Nobody is online", [alice, mentor_maria])
+    with capture_live_events(expected=0) as sent:
+        await db(deliver_announcement)(pilot, "Nobody is online", [alice, mentor_maria])
     assert sent == []
     assert await db(Notification.objects.filter(subject="Nobody is online").count)() == 2
