@@ -5,9 +5,11 @@ each outcome (hide, dismiss, warn, remove), and closing or reopening the pilot.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from messaging import conversations
@@ -80,60 +82,88 @@ def test_moderation_is_for_the_pilots_own_staff_only(
     assert rude.hidden_at is None
 
 
-def test_staff_hide_a_reported_message(
-    alice: User,
-    staff_sam: User,
-    pilot: Pilot,
-    reported: tuple[Conversation, Message, Report],
-    client_for: Any,
-) -> None:
-    conversation, rude, report = reported
-    client = client_for(staff_sam)
+@dataclass
+class Handled:
+    """A report the staff have just handled, and what the checks of each outcome need."""
 
-    client.post(moderation_url(pilot, "hide_message", report.pk))
+    pilot: Pilot
+    conversation: Conversation
+    rude: Message
+    report: Report
+    alice: User
+    maria: User
+    staff: Client
+    client_for: Callable[[User], Client]
 
-    rude.refresh_from_db()
-    report.refresh_from_db()
-    assert rude.hidden_at is not None
-    assert report.outcome == Report.Outcome.HIDDEN
-    assert "A rude answer" not in client.get(moderation_url(pilot)).content.decode()
-    alices_page = client_for(alice).get(page_url(conversation)).content.decode()
-    assert "Hidden by a moderator" in message_item(alices_page, rude)
+
+def the_message_is_hidden(case: Handled) -> None:
+    case.rude.refresh_from_db()
+    assert case.rude.hidden_at is not None
+    alices_page = case.client_for(case.alice).get(page_url(case.conversation)).content.decode()
+    assert "Hidden by a moderator" in message_item(alices_page, case.rude)
     assert "A rude answer" not in alices_page
 
 
-def test_staff_dismiss_a_report(
-    staff_sam: User, pilot: Pilot, reported: tuple[Conversation, Message, Report], client_for: Any
-) -> None:
-    _conversation, rude, report = reported
-    client_for(staff_sam).post(moderation_url(pilot, "dismiss_report", report.pk))
-    report.refresh_from_db()
-    rude.refresh_from_db()
-    assert report.outcome == Report.Outcome.DISMISSED
-    assert rude.hidden_at is None
+def the_message_stays(case: Handled) -> None:
+    case.rude.refresh_from_db()
+    assert case.rude.hidden_at is None
 
 
-def test_staff_warn_the_reported_person_once(
+def maria_is_warned_once(case: Handled) -> None:
+    case.staff.post(moderation_url(case.pilot, "warn", case.report.pk))  # again: already handled
+    case.report.refresh_from_db()
+    assert case.report.outcome == Report.Outcome.WARNED
+    warning = Broadcast.objects.get(source=f"warning:{case.report.pk}")
+    assert case.pilot.name in warning.subject
+    assert "A rude answer" not in warning.body
+    assert set(
+        Delivery.objects.filter(broadcast=warning).values_list("recipient_id", flat=True)
+    ) == {case.maria.pk}
+
+
+def maria_is_out_of_the_pilot(case: Handled) -> None:
+    case.conversation.refresh_from_db()
+    assert not Participation.objects.filter(pilot=case.pilot, user=case.maria).exists()
+    assert case.conversation.is_read_only
+    assert case.client_for(case.maria).get(page_url(case.conversation)).status_code == 404
+    alices_page = case.client_for(case.alice).get(page_url(case.conversation)).content.decode()
+    assert "This conversation is read-only" in alices_page
+
+
+@pytest.mark.parametrize(
+    ("action", "outcome", "then"),
+    [
+        pytest.param("hide_message", Report.Outcome.HIDDEN, the_message_is_hidden, id="hide"),
+        pytest.param("dismiss_report", Report.Outcome.DISMISSED, the_message_stays, id="dismiss"),
+        pytest.param("warn", Report.Outcome.WARNED, maria_is_warned_once, id="warn"),
+        pytest.param(
+            "remove_participant", Report.Outcome.REMOVED, maria_is_out_of_the_pilot, id="remove"
+        ),
+    ],
+)
+def test_staff_handle_a_report(
+    action: str,
+    outcome: str,
+    then: Callable[[Handled], None],
+    alice: User,
     mentor_maria: User,
     staff_sam: User,
     pilot: Pilot,
     reported: tuple[Conversation, Message, Report],
-    client_for: Any,
+    client_for: Callable[[User], Client],
 ) -> None:
-    _conversation, _rude, report = reported
+    """Each outcome closes the report with its name and takes it off the queue; then what it
+    does to the message or the person."""
+    conversation, rude, report = reported
     client = client_for(staff_sam)
 
-    client.post(moderation_url(pilot, "warn", report.pk))
-    client.post(moderation_url(pilot, "warn", report.pk))  # again: already handled
+    client.post(moderation_url(pilot, action, report.pk))
 
     report.refresh_from_db()
-    assert report.outcome == Report.Outcome.WARNED
-    warning = Broadcast.objects.get(source=f"warning:{report.pk}")
-    assert pilot.name in warning.subject
-    assert "A rude answer" not in warning.body
-    assert set(
-        Delivery.objects.filter(broadcast=warning).values_list("recipient_id", flat=True)
-    ) == {mentor_maria.pk}
+    assert report.outcome == outcome
+    assert report.resolved_at is not None
+    assert "A rude answer" not in client.get(moderation_url(pilot)).content.decode()
+    then(Handled(pilot, conversation, rude, report, alice, mentor_maria, client, client_for))
 
 
 def test_the_warning_is_written_in_the_warned_persons_language(
@@ -148,28 +178,6 @@ def test_the_warning_is_written_in_the_warned_persons_language(
     client_for(staff_sam).post(moderation_url(pilot, "warn", report.pk))  # staff in English
     warning = Broadcast.objects.get(source=f"warning:{report.pk}")
     assert warning.subject == f"Viesti pilotin {pilot.name} henkilöstöltä"
-
-
-def test_staff_remove_the_reported_person_from_the_pilot(
-    alice: User,
-    mentor_maria: User,
-    staff_sam: User,
-    pilot: Pilot,
-    reported: tuple[Conversation, Message, Report],
-    client_for: Any,
-) -> None:
-    conversation, _rude, report = reported
-
-    client_for(staff_sam).post(moderation_url(pilot, "remove_participant", report.pk))
-
-    report.refresh_from_db()
-    conversation.refresh_from_db()
-    assert report.outcome == Report.Outcome.REMOVED
-    assert not Participation.objects.filter(pilot=pilot, user=mentor_maria).exists()
-    assert conversation.is_read_only
-    assert client_for(mentor_maria).get(page_url(conversation)).status_code == 404
-    alices_page = client_for(alice).get(page_url(conversation)).content.decode()
-    assert "This conversation is read-only" in alices_page
 
 
 @pytest.mark.parametrize("count", [3, 12])
