@@ -27,6 +27,7 @@ from django.utils import translation
 from django.utils.translation.template import templatize
 
 from profiles.models import User
+from tests.support.html import Html
 
 LOCALE_DIR = Path(settings.LOCALE_PATHS[0]) / "fi" / "LC_MESSAGES"
 PO_FILE = LOCALE_DIR / "django.po"
@@ -338,8 +339,9 @@ def text_of(html: bytes) -> str:
 
 
 def html_lang(html: bytes) -> str | None:
-    match = re.search(r"<html\b[^>]*\blang=\"([^\"]+)\"", html.decode())
-    return match.group(1) if match else None
+    root = Html(html).root
+    assert root.tag == "html"
+    return root.get("lang")
 
 
 # The navigation and footer of every signed-in page, then texts of the page itself.

@@ -27,6 +27,7 @@ from tests.support.deploy import (
     compose_app_env,
     run_python,
 )
+from tests.support.html import Html
 from tests.support.processes import free_port
 
 # --- the web service's command, for real, with production settings -------------------------
@@ -149,7 +150,11 @@ def test_production_server_sends_the_security_headers(production_server: Server)
     csrf_cookie = next(c for c in headers["set-cookie"].split("\n") if c.startswith("csrftoken="))
     assert "Secure" in csrf_cookie
     # Static files collected at build time, under their hashed names, served by WhiteNoise.
-    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', body)
+    page = Html(body)
+    assets = [
+        *(str(link.get("href")) for link in page.select('[href^="/static/"]')),
+        *(str(source.get("src")) for source in page.select('[src^="/static/"]')),
+    ]
     assert assets
     for asset in assets:
         assert re.search(r"\.[0-9a-f]{12}\.\w+$", asset), asset

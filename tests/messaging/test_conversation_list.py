@@ -4,7 +4,6 @@ list and in the navigation, and query counts that do not grow.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ from pilots import services as pilot_services
 from pilots.models import Pilot, Role
 from profiles.models import User
 from tests.support.conversations import list_row, many, message_item, page_url, say
+from tests.support.html import Html
 from tests.support.pages import count_queries
 
 pytestmark = pytest.mark.django_db
@@ -36,8 +36,8 @@ def test_viewing_a_conversation_moves_the_read_marker(
     assert conversations.unread_counts(user=mentor_maria) == {}
     link = Participant.objects.get(conversation=conversation, user=mentor_maria)
     assert link.last_read_id == sent[-1].pk
-    assert all('badge-new">New' in message_item(first_visit, m) for m in sent)
-    assert 'badge-new">New' not in second_visit
+    assert all(message_item(first_visit, m).text(".badge-new") == "New" for m in sent)
+    assert not Html(second_visit).select("#messages .badge-new")
 
 
 def test_list_orders_by_latest_activity_with_unread_counts(
@@ -56,15 +56,18 @@ def test_list_orders_by_latest_activity_with_unread_counts(
 
     html = client_for(mentor_maria).get(reverse("messaging:conversations")).content.decode()
 
-    assert html.index("Welcome to the pilot") < html.index("An old question")
+    assert Html(html).texts(".conversation-item .conversation-title a") == [
+        "Welcome to the pilot",
+        "An old question",
+    ]
     busy_row, quiet_row = list_row(html, busy), list_row(html, quiet)
-    assert "conversation-unread" in busy_row
-    assert "conversation-unread" not in quiet_row
-    assert "<span data-count>2</span>" in busy_row
-    assert "Sam Staff" in busy_row
-    assert "Alice Actor" in quiet_row
-    assert "Read-only" in quiet_row
-    assert "Read-only" not in busy_row
+    assert busy_row.count("li.conversation-unread") == 1
+    assert quiet_row.count("li.conversation-unread") == 0
+    assert busy_row.text("[data-unread]:not([hidden]) [data-count]") == "2"
+    assert "Sam Staff" in busy_row.text(".meta")
+    assert "Alice Actor" in quiet_row.text(".meta")
+    assert "Read-only" in quiet_row.texts(".meta .badge")
+    assert "Read-only" not in busy_row.texts(".meta .badge")
 
 
 def test_navigation_shows_the_unread_total_on_every_page(
@@ -78,13 +81,13 @@ def test_navigation_shows_the_unread_total_on_every_page(
 
     def badges(url: str) -> tuple[str | None, str | None]:
         """The counts on the Conversations and Notifications links (None: no badge)."""
-        html = client.get(url).content.decode()
+        page = Html(client.get(url))
         found = []
         for link_id in ("nav-conversations", "nav-notifications"):
-            link = re.search(rf'<a id="{link_id}"[^>]*>(.*?)</a>', html, re.S)
-            assert link is not None, (url, link_id)
-            count = re.search(r"<span data-count>(\d+)</span>", link.group(1))
-            found.append(count.group(1) if count else None)
+            page.one(f"a#{link_id}")
+            count = page.texts(f"a#{link_id} [data-count]")
+            assert len(count) <= 1, (url, link_id)
+            found.append(count[0] if count else None)
         return found[0], found[1]
 
     for url in (reverse("profiles:me"), reverse("pilots:list"), reverse("messaging:notifications")):
@@ -117,7 +120,7 @@ def test_list_makes_a_constant_number_of_queries(
     with django_assert_max_num_queries(7):
         page = client.get(reverse("messaging:conversations"))
 
-    assert page.content.decode().count('class="conversation-item') == count
+    assert Html(page).count("li.conversation-item") == count
 
 
 def test_list_and_conversation_query_counts_do_not_grow(

@@ -26,19 +26,20 @@ def test_author_edits_and_deletes_within_the_window(
     html = client.get(page_url(conversation)).content.decode()
     edit_url = reverse("messaging:edit", args=[conversation.pk, message.pk])
     delete_url = reverse("messaging:delete", args=[conversation.pk, message.pk])
-    assert edit_url in message_item(html, message)
-    assert delete_url in message_item(html, message)
+    assert message_item(html, message).count(f'form[action="{edit_url}"]') == 1
+    assert message_item(html, message).count(f'form[action="{delete_url}"]') == 1
 
     client.post(edit_url, {"body": "Typo fixed"})
     message.refresh_from_db()
     assert (message.body, message.edited_at is not None) == ("Typo fixed", True)
-    assert "edited" in message_item(client.get(page_url(conversation)).content.decode(), message)
+    item = message_item(client.get(page_url(conversation)).content.decode(), message)
+    assert "edited" in item.text(".chat-meta")
 
     client.post(delete_url)
     message.refresh_from_db()
     assert message.deleted_at is not None
     after = client.get(page_url(conversation)).content.decode()
-    assert "This message was deleted" in message_item(after, message)
+    assert message_item(after, message).text(".chat-body") == "This message was deleted"
     assert "Typo fixed" not in after
 
 

@@ -19,6 +19,7 @@ from pilots import services as pilot_services
 from pilots.models import Material, Pilot, Week
 from profiles.models import Profile, User
 from tests.support.conversations import page_url
+from tests.support.html import Html
 
 pytestmark = pytest.mark.django_db
 
@@ -37,13 +38,13 @@ def test_actor_starts_a_conversation_about_this_weeks_theme(
 
     form = client.get(start_url(mentor_maria)).content.decode()
     assert "Future skills and working life" in form
-    client_id = re.search(r'name="client_id" value="([0-9a-f-]{36})"', form)
+    client_id = re.fullmatch(r"[0-9a-f-]{36}", Html(form).attr("input[name=client_id]", "value"))
     assert client_id is not None
     data = {
         "subject": "Which future skills matter in your team?",
         "theme_of": f"pilot:{pilot.pk}",
         "body": "Hi Maria, I would like to hear your view.",
-        "client_id": client_id.group(1),
+        "client_id": client_id.group(0),
     }
     response = client.post(start_url(mentor_maria), data)
     again = client.post(start_url(mentor_maria), data)  # the form posted twice

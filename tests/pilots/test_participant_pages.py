@@ -12,6 +12,7 @@ from django.test import Client
 from pilots import services
 from pilots.models import Announcement, Material, MaterialCompletion, Pilot, Role
 from profiles.models import User
+from tests.support.html import Html
 from tests.support.pages import page_text
 
 pytestmark = pytest.mark.django_db
@@ -131,6 +132,7 @@ def test_material_markdown_is_sanitised(
         is_published=True,
     )
     html = client_for(alice).get(f"/pilots/{pilot.slug}/materials/{material.pk}/").content.decode()
+    assert "Bold" in Html(html).texts("main strong")
     assert "<strong>Bold</strong>" in html
     assert "<script>alert(1)" not in html
     assert "javascript:alert" not in html
@@ -192,9 +194,9 @@ def test_pilot_accent_colour_is_applied_through_a_csp_nonce(
 ) -> None:
     Pilot.objects.filter(pk=pilot.pk).update(accent_colour="#aa3300")
     response = client_for(alice).get(f"/pilots/{pilot.slug}/")
-    html = response.content.decode()
-    assert "--pilot-accent: #aa3300;" in html
-    nonce = html.split('<style nonce="', 1)[1].split('"', 1)[0]
+    style = Html(response).one("style[nonce]")
+    assert "--pilot-accent: #aa3300;" in style.text_content()
+    nonce = style.get("nonce")
     assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
     # A colour that slipped past the form (set in code) cannot break out of the style sheet.
     Pilot.objects.filter(pk=pilot.pk).update(accent_colour="red;}*{")

@@ -1,5 +1,5 @@
 """Helpers of the conversation tests: messages written straight through the service, the
-page's address, and a message's or a conversation's piece of a page."""
+page's address, and a message's or a conversation's piece of a page, parsed."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from django.utils import timezone
 from messaging import conversations
 from messaging.models import Conversation, Message
 from profiles.models import User
+from tests.support.html import Html, markup
 
 
 def say(sender: User, conversation: Conversation, body: str = "Hello") -> Message:
@@ -36,13 +37,11 @@ def page_url(conversation: Conversation) -> str:
     return reverse("messaging:conversation", args=[conversation.pk])
 
 
-def message_item(html: str, message: Message) -> str:
-    """The <li> of one message on a page."""
-    start = html.index(f'<li id="message-{message.pk}"')
-    return html[start : html.index("</li>", start) + len("</li>")]
+def message_item(html: str, message: Message) -> Html:
+    """The <li> of one message on a page, parsed."""
+    return Html(markup(Html(html).one(f"li#message-{message.pk}")))
 
 
-def list_row(html: str, conversation: Conversation) -> str:
-    """The <li> of one conversation on the list page."""
-    start = html.rindex("<li", 0, html.index(f'data-conversation="{conversation.pk}"'))
-    return html[start : html.index("</li>", start)]
+def list_row(html: str, conversation: Conversation) -> Html:
+    """The <li> of one conversation on the list page, parsed."""
+    return Html(markup(Html(html).one(f'li[data-conversation="{conversation.pk}"]')))

@@ -7,6 +7,7 @@ import datetime
 from django.utils import timezone
 
 from pilots.models import Pilot
+from tests.support.html import Html, markup
 
 
 def staff_url(pilot: Pilot, rest: str = "") -> str:
@@ -18,6 +19,6 @@ def local_input(moment: datetime.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
-def preview_of(html: str) -> str:
-    start = html.index('id="preview-heading"')
-    return html[start : html.index("</section>", start)]
+def preview_of(html: str) -> Html:
+    """What a staff form's preview shows (the article under "Preview"), parsed."""
+    return Html(markup(Html(html).one('section[aria-labelledby="preview-heading"] article')))
