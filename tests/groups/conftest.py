@@ -69,12 +69,3 @@ def it_field(pilot: Pilot, mentor_maria: User, staff_sam: User) -> Group:
         created_by=staff_sam,
         member_ids=[mentor_maria.pk],
     )
-
-
-def participant_ids(group: Group) -> set[int]:
-    """Who may read and write the loop's conversation now."""
-    return set(
-        group.conversation.participants.filter(left_at__isnull=True).values_list(
-            "user_id", flat=True
-        )
-    )

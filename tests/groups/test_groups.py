@@ -20,7 +20,7 @@ from messaging.conversations import ReadOnly
 from pilots import services as pilot_services
 from pilots.models import Pilot, Role
 from profiles.models import User
-from tests.groups.conftest import participant_ids
+from tests.support.groups import participant_ids
 from tests.support.live_events import CaptureLiveEvents
 
 pytestmark = pytest.mark.django_db

@@ -13,7 +13,7 @@ from groups import services
 from groups.models import Group
 from pilots.models import Pilot
 from profiles.models import User
-from tests.groups.conftest import participant_ids
+from tests.support.groups import participant_ids
 
 pytestmark = pytest.mark.django_db
 

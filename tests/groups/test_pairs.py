@@ -14,7 +14,7 @@ from messaging.models import Conversation
 from pilots import services as pilot_services
 from pilots.models import Pilot, Role
 from profiles.models import Profile, User
-from tests.groups.conftest import participant_ids
+from tests.support.groups import participant_ids
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from groups import services
 from groups.models import Group, GroupMember
 from pilots.models import Pilot
 from profiles.models import Profile, User
-from tests.groups.conftest import participant_ids
+from tests.support.groups import participant_ids
 from tests.support.html import Html, text
 from tests.support.pages import page_text
 

@@ -1,0 +1,14 @@
+"""Helpers of the loop (group) tests."""
+
+from __future__ import annotations
+
+from groups.models import Group
+
+
+def participant_ids(group: Group) -> set[int]:
+    """Who may read and write the loop's conversation now."""
+    return set(
+        group.conversation.participants.filter(left_at__isnull=True).values_list(
+            "user_id", flat=True
+        )
+    )
