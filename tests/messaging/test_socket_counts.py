@@ -76,7 +76,7 @@ async def test_a_new_notification_arrives_on_every_open_tab_with_the_exact_count
     mentor_maria: User,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(messaging_services, "enqueue", lambda **kwargs: None)
+    monkeypatch.setattr("messaging.services.delivery.enqueue", lambda **kwargs: None)
     laptop = await live.connect(alice)
     phone = await live.connect(alice)
     assert laptop.notifications == {"type": "notifications", "unread": 0, "new": None}
@@ -105,7 +105,7 @@ async def test_notifications_for_people_offline_send_no_live_events(
     monkeypatch: pytest.MonkeyPatch,
     capture_live_events: CaptureLiveEvents,
 ) -> None:
-    monkeypatch.setattr(messaging_services, "enqueue", lambda **kwargs: None)
+    monkeypatch.setattr("messaging.services.delivery.enqueue", lambda **kwargs: None)
     with capture_live_events(expected=0) as sent:
         await db(deliver_announcement)(pilot, "Nobody is online", [alice, mentor_maria])
     assert sent == []

@@ -1,0 +1,42 @@
+"""Messaging's services, one module per domain; callers import them from here
+(`from messaging import services as messaging; messaging.broadcast(...)`).
+
+- `delivery`: broadcast -> outbox rows -> notifications and e-mails (enqueue, deliver, retries)
+- `sending`: one mail for some outbox rows (claim, send, commit) and what an SMTP error means
+- `emails`: the e-mail of one notification
+- `digests`: the daily digest and the "new messages" e-mails
+- `notifications`: read marks and e-mail choices
+- `due`: messaging's scheduled work (`run_due`: the outbox sweeper, digests, message e-mails)
+"""
+
+from messaging.services.delivery import (
+    Outcome,
+    broadcast,
+    deliver,
+    enqueue,
+    give_up,
+    retry_ceiling,
+)
+from messaging.services.digests import send_digests, send_message_emails
+from messaging.services.due import DueReport, run_due
+from messaging.services.emails import BroadcastEmail, render_email
+from messaging.services.notifications import mark_read, set_email_choice
+from messaging.services.sending import is_temporary
+
+__all__ = [
+    "BroadcastEmail",
+    "DueReport",
+    "Outcome",
+    "broadcast",
+    "deliver",
+    "enqueue",
+    "give_up",
+    "is_temporary",
+    "mark_read",
+    "render_email",
+    "retry_ceiling",
+    "run_due",
+    "send_digests",
+    "send_message_emails",
+    "set_email_choice",
+]
