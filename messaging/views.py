@@ -50,7 +50,7 @@ def read(request: AuthedRequest, pk: int) -> HttpResponse:
     notification = Notification.objects.filter(user=request.user, pk=pk).first()
     if notification is None:
         raise Http404("No such notification.")
-    services.mark_read(user=request.user, notification_id=pk)
+    services.mark_notifications_read(user=request.user, notification_id=pk)
     target = notification.url
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
@@ -60,7 +60,7 @@ def read(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def read_all(request: AuthedRequest) -> HttpResponse:
-    services.mark_read(user=request.user)
+    services.mark_notifications_read(user=request.user)
     messages.success(request, _("All notifications are marked as read."))
     return redirect("messaging:notifications")
 

@@ -20,7 +20,7 @@ from messaging.services.delivery import (
 from messaging.services.digests import send_digests, send_message_emails
 from messaging.services.due import DueReport, run_due
 from messaging.services.emails import BroadcastEmail, render_email
-from messaging.services.notifications import mark_read, set_email_choice
+from messaging.services.notifications import mark_notifications_read, set_email_choice
 from messaging.services.sending import is_temporary
 
 __all__ = [
@@ -32,7 +32,7 @@ __all__ = [
     "enqueue",
     "give_up",
     "is_temporary",
-    "mark_read",
+    "mark_notifications_read",
     "render_email",
     "retry_ceiling",
     "run_due",

@@ -11,7 +11,7 @@ from messaging import events
 from messaging.models import Kind, Notification, NotificationSetting
 
 
-def mark_read(*, user: Any, notification_id: int | None = None) -> int:
+def mark_notifications_read(*, user: Any, notification_id: int | None = None) -> int:
     """Mark one notification, or with None all of the user's, as read."""
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_id is not None:

@@ -114,11 +114,11 @@ def test_unread_count_in_the_navigation_is_right_on_every_page(
     for path in pages:
         assert badge(client.get(path).content) == "Notifications 2 unread", path
 
-    messaging.mark_read(user=alice, notification_id=first.pk)
+    messaging.mark_notifications_read(user=alice, notification_id=first.pk)
     for path in pages:
         assert badge(client.get(path).content) == "Notifications 1 unread", path
 
-    messaging.mark_read(user=alice)
+    messaging.mark_notifications_read(user=alice)
     for path in pages:
         assert b"badge-new" not in client.get(path).content, path
 

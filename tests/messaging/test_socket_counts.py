@@ -92,7 +92,7 @@ async def test_a_new_notification_arrives_on_every_open_tab_with_the_exact_count
     assert (await phone.receive_type("notifications"))["unread"] == 2
 
     # Read on one device: the other tabs' badges follow.
-    await db(messaging_services.mark_read)(user=alice)
+    await db(messaging_services.mark_notifications_read)(user=alice)
     for tab in (laptop, phone):
         assert await tab.receive() == {"type": "notifications", "unread": 0, "new": None}
     assert await db(Notification.objects.filter(user=mentor_maria).unread().count)() == 1
