@@ -145,7 +145,7 @@ CELERY_TIMEZONE = "Europe/Helsinki"
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A broker that is down must not hang a web request: the outbox row is committed and the
-# sweeper in `run_due` enqueues it again later.
+# sweeper in messaging's `run_due` enqueues it again later.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 2,
     "interval_start": 0,
