@@ -26,18 +26,17 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from mentoring.emails import build_email
 from mentoring.validators import validate_clean_text
 from pilots.models import Invitation, Participation, Pilot, Role
 from pilots.services import add_participant
@@ -335,7 +334,8 @@ def send_invitation(*, invitation: Invitation) -> bool:
     if not invitation.is_open:
         return False
     pilot = invitation.pilot
-    with translation.override(_invitation_language(invitation)):
+    language = _invitation_language(invitation)
+    with translation.override(language):
         context = {
             "invitation": invitation,
             "pilot": pilot,
@@ -343,18 +343,8 @@ def send_invitation(*, invitation: Invitation) -> bool:
             "inviter": invitation.invited_by.display_name if invitation.invited_by else "",
             "url": accept_url(invitation),
             "valid_until": timezone.localdate(timezone.now() + max_age()),
-            "site_url": settings.SITE_URL,
         }
-        # One line: a header must not carry line breaks from a pilot's name.
-        title = " ".join(render_to_string("emails/invitation_subject.txt", context).split())
-        subject = f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{title}"
-        body = render_to_string("emails/invitation.txt", context)
-    message = EmailMessage(
-        subject=subject,
-        body=body,
-        to=[invitation.email],
-    )
-    message.send()
+    build_email("invitation", invitation.email, context, language=language).send()
     now = timezone.now()
     Invitation.objects.filter(pk=invitation.pk).update(sent_at=now, send_count=F("send_count") + 1)
     invitation.sent_at = now

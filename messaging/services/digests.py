@@ -9,14 +9,14 @@ import logging
 from collections import defaultdict
 
 from django.conf import settings
-from django.core.mail import EmailMessage, mailers
+from django.core.mail import mailers
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Greatest
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from mentoring.emails import build_email
 from messaging import events
 from messaging.models import (
     Broadcast,
@@ -66,19 +66,8 @@ def send_digests(*, now: datetime.datetime | None = None) -> int:
     mailer = mailers.default
     try:
         for rows in by_user.values():
-            recipient = rows[0].recipient
-            context = {
-                "recipient": recipient,
-                "items": [row.broadcast for row in rows],
-                "site_url": settings.SITE_URL,
-            }
-            with translation.override(recipient.preferred_language):
-                title = translation.gettext("Your daily digest")
-                message = EmailMessage(
-                    subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{title}",
-                    body=render_to_string("emails/digest.txt", context),
-                    to=[recipient.email],
-                )
+            items = [row.broadcast for row in rows]
+            message = build_email("digest", rows[0].recipient, {"items": items})
             ids = [row.pk for row in rows]
             mine = Delivery.objects.filter(pk__in=ids, status=Delivery.Status.DIGEST)
             try:

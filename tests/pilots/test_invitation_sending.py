@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from celery.exceptions import Retry
 from django.core import mail
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.test import Client
 from django.utils import timezone
@@ -208,7 +209,7 @@ def test_a_temporary_smtp_failure_asks_for_a_retry_which_sends_it_once(
     pilot: Pilot, mailoutbox: list[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     invitation = Invitation.objects.create(pilot=pilot, email="nina@example.com", role=Role.ACTOR)
-    real_send = service.EmailMessage.send
+    real_send = EmailMessage.send
     answers = [smtplib.SMTPResponseException(451, b"try again later")]
 
     def flaky_send(message: Any, *args: Any, **kwargs: Any) -> int:
@@ -216,7 +217,7 @@ def test_a_temporary_smtp_failure_asks_for_a_retry_which_sends_it_once(
             raise answers.pop()
         return real_send(message, *args, **kwargs)
 
-    monkeypatch.setattr(service.EmailMessage, "send", flaky_send)
+    monkeypatch.setattr(EmailMessage, "send", flaky_send)
     with pytest.raises(Retry):
         send_invitation.delay(invitation.pk)
     invitation.refresh_from_db()
@@ -237,7 +238,7 @@ def test_a_permanent_smtp_failure_is_not_retried(
         attempts.append(message)
         raise smtplib.SMTPResponseException(550, b"no such mailbox")
 
-    monkeypatch.setattr(service.EmailMessage, "send", refused)
+    monkeypatch.setattr(EmailMessage, "send", refused)
     with pytest.raises(smtplib.SMTPResponseException):
         send_invitation.delay(invitation.pk)
     invitation.refresh_from_db()
