@@ -19,6 +19,10 @@ def backoff(retries: int) -> float:
 
 # acks_late with reject_on_worker_lost: a task cut off by a dying worker runs again; the rows'
 # status and the claim in services.deliver make that harmless.
+# Retries are by hand, not Celery's autoretry_for / retry_backoff: a chunk's delivery does not
+# fail as a whole (it returns the rows that are worth retrying, and only those go round again),
+# and Celery's backoff counts whole seconds with full jitter (a retry may come at once), where
+# ours keeps the upper half of the wait (tests/messaging/test_delivery_worker.py asserts it).
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
 def deliver(self, delivery_ids: list[int]) -> dict[str, int]:  # type: ignore[no-untyped-def]
     outcome = services.deliver(delivery_ids=delivery_ids)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
 from messaging.services import is_temporary
-from messaging.tasks import backoff
 from pilots import invitations, services
 from pilots.models import Invitation
 
@@ -16,9 +16,24 @@ def run_due() -> dict[str, int]:
     return vars(report)
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=5)
-def send_invitation(self, invitation_id: int) -> bool:  # type: ignore[no-untyped-def]
-    """E-mail one invitation; temporary SMTP failures are retried with backoff."""
+class TemporaryFailure(Exception):
+    """A failure worth trying again later (an SMTP 4xx answer, a dropped connection)."""
+
+
+# Celery's own retries: a temporary SMTP failure is tried again after an exponential backoff
+# from DELIVERY_RETRY_BASE_DELAY (whole seconds, at least 1) up to DELIVERY_RETRY_MAX_DELAY,
+# with full jitter; a permanent one (5xx) fails the task at once.
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(TemporaryFailure,),
+    max_retries=5,
+    retry_backoff=settings.DELIVERY_RETRY_BASE_DELAY,
+    retry_backoff_max=int(settings.DELIVERY_RETRY_MAX_DELAY),
+    retry_jitter=True,
+)
+def send_invitation(invitation_id: int) -> bool:
+    """E-mail one invitation."""
     invitation = (
         Invitation.objects.select_related("pilot", "invited_by").filter(pk=invitation_id).first()
     )
@@ -27,6 +42,6 @@ def send_invitation(self, invitation_id: int) -> bool:  # type: ignore[no-untype
     try:
         return invitations.send_invitation(invitation=invitation)
     except Exception as error:
-        if is_temporary(error) and self.request.retries < self.max_retries:
-            raise self.retry(countdown=backoff(self.request.retries)) from error
+        if is_temporary(error):
+            raise TemporaryFailure(str(error)) from error
         raise
