@@ -6,14 +6,18 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pilots.models import Announcement, Material, Pilot, Role, Week
+from mentoring.validators import validate_clean_text
+from pilots.invitations.services import EMAIL_MAX, NAME_MAX
+from pilots.models import Announcement, Invitation, Material, Pilot, Role, Week
 from profiles.avatars import AvatarError, process_avatar
-from profiles.models import Organisation
+from profiles.models import Organisation, User
 
 # A pilot runs for weeks or months; a typo in a year must not plan thousands of weeks.
 MAX_PILOT_DAYS = 366
@@ -234,3 +238,80 @@ class ParticipantFilterForm(forms.Form):
         label=_("Has not finished the required orientation"), required=False
     )
     quiet = forms.BooleanField(label=_("Quiet for 7 days or more"), required=False)
+
+
+# --- Invitations --------------------------------------------------------------------------
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=EMAIL_MAX)
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=NAME_MAX,
+        required=False,
+        validators=[validate_clean_text],
+        help_text=_("Used to greet the person in the e-mail."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.ACTOR)
+    earns_credits = forms.BooleanField(label=_("Earns study credits (actors only)"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("earns_credits") and data.get("role") != Role.ACTOR:
+            self.add_error("earns_credits", _("Only actors earn study credits."))
+        return data
+
+
+class CsvUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "Columns: email, name, role, and optionally earns_credits (yes/no). Separated by "
+            "semicolons or commas, saved as UTF-8 (in Excel: “CSV UTF-8”). At most 1 MB and "
+            "2,000 rows."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+
+class AcceptSignupForm(forms.Form):
+    """A new account for the invited address: the link has verified the address already."""
+
+    display_name = forms.CharField(
+        label=_("Your name"),
+        max_length=NAME_MAX,
+        validators=[validate_clean_text],
+        help_text=_("Shown to other people in the network."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label=_("Password (again)"),
+        strip=False,
+        max_length=4096,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args: Any, invitation: Invitation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.invitation = invitation
+        self.fields["display_name"].initial = invitation.name
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        password1, password2 = data.get("password1"), data.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("The two passwords are not the same."))
+        elif password1:
+            candidate = User(email=self.invitation.email, display_name=data.get("display_name", ""))
+            try:
+                password_validation.validate_password(password1, user=candidate)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return data

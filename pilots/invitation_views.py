@@ -31,16 +31,8 @@ from django.views.decorators.http import require_POST
 from mentoring.types import AuthedRequest
 from pilots import invitations as service
 from pilots.access import get_invitation_for_staff, get_pilot_for_staff
-from pilots.invitations import (
-    AcceptSignupForm,
-    CsvRow,
-    CsvUploadForm,
-    InvitationError,
-    InvitationLinkError,
-    InviteForm,
-    LinkProblem,
-    Status,
-)
+from pilots.forms import AcceptSignupForm, CsvUploadForm, InviteForm
+from pilots.invitations import CsvRow, InvitationError, InvitationLinkError, LinkProblem, Status
 from pilots.models import Invitation, Participation, Pilot
 from profiles.models import User
 

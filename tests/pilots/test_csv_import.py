@@ -433,7 +433,9 @@ def test_a_conflict_during_the_import_rolls_back_every_row(
     batch = sam.post(IMPORT, {"file": upload(GOOD)}).context["batch"]
     # Another staff member invites one of them between the check and the insert.
     Invitation.objects.create(pilot=pilot, email="sanna@example.fi", role=Role.STAFF)
-    monkeypatch.setattr(service, "_open_invitation_emails", lambda pilot, emails: set())
+    monkeypatch.setattr(
+        "pilots.invitations.csv_import.open_invitation_emails", lambda pilot, emails: set()
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = sam.post(CONFIRM, {"batch": batch}, follow=True)
     assert "Nothing was imported" in response.content.decode()
