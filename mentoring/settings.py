@@ -225,10 +225,11 @@ ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
     "confirm_email": "1/3m/key",
-    # Invitation e-mails sent by one staff member (pilots/invitations.py); a CSV import counts
-    # each row.
-    "pilot_invite": "1000/h/user",
 }
+# Invitation e-mails one staff member may send per window of seconds (a CSV import counts each
+# row; a resend counts too).
+INVITATION_RATE_LIMIT = env.int("INVITATION_RATE_LIMIT", default=1000)
+INVITATION_RATE_WINDOW = 60 * 60
 
 # How long the signed link in an invitation e-mail works; a resend makes a fresh link.
 INVITATION_MAX_AGE_DAYS = 14

@@ -12,8 +12,7 @@ import secrets
 from typing import Any
 
 from allauth.account.utils import complete_signup
-from allauth.core import ratelimit
-from allauth.core.internal import ratelimit as ratelimit_impl
+from allauth.core import ratelimit as account_ratelimit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from mentoring import ratelimit
 from mentoring.types import AuthedRequest
 from pilots import invitations as service
 from pilots.access import get_invitation_for_staff, get_pilot_for_staff
@@ -36,23 +36,21 @@ from pilots.invitations import CsvRow, InvitationError, InvitationLinkError, Lin
 from pilots.models import Invitation, Participation, Pilot
 from profiles.models import User
 
-RATE_ACTION = "pilot_invite"
+RATE_SCOPE = "pilot-invite"
 SESSION_KEY = "pilots.invitation_import"
 PAGE_SIZE = 100
 
 
-def take_invite_quota(request: HttpRequest, count: int) -> ratelimit_impl.RateLimitUsage | None:
-    """Count `count` invitations against the sender's ACCOUNT_RATE_LIMITS["pilot_invite"]:
-    all of them, or (over the limit) none. This is allauth's `ratelimit.consume` once per
-    invitation, through the inner function that can also undo what it took."""
-    taken = ratelimit_impl.RateLimitUsage(usage=[])
-    for _n in range(count):
-        usage = ratelimit_impl.consume(request, app="allauth.account", action=RATE_ACTION)
-        if usage is None:
-            taken.rollback()
-            return None
-        taken.usage.extend(usage.usage)
-    return taken
+def take_invite_quota(request: AuthedRequest, count: int) -> ratelimit.Taken | None:
+    """Count `count` invitations against the sender's INVITATION_RATE_LIMIT per
+    INVITATION_RATE_WINDOW: all of them, or (over the limit) none."""
+    return ratelimit.take(
+        RATE_SCOPE,
+        request.user.pk,
+        limit=settings.INVITATION_RATE_LIMIT,
+        window=settings.INVITATION_RATE_WINDOW,
+        amount=count,
+    )
 
 
 def _rate_limited_message() -> str:
@@ -81,7 +79,7 @@ def invitations(request: AuthedRequest, slug: str) -> HttpResponse:
                     pilot=pilot, invited_by=request.user, **form.cleaned_data
                 )
             except InvitationError as error:
-                quota.rollback()
+                quota.undo()
                 form.add_error(None, error.message)
             else:
                 messages.success(
@@ -142,7 +140,7 @@ def resend(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     try:
         service.resend(invitation=invitation)
     except InvitationError as error:
-        quota.rollback()
+        quota.undo()
         messages.error(request, str(error.message))
     else:
         messages.success(
@@ -221,7 +219,7 @@ def invite_csv_confirm(request: AuthedRequest, slug: str) -> HttpResponse:
     try:
         result = service.import_invitations(pilot=pilot, rows=rows, invited_by=request.user)
     except InvitationError as error:
-        quota.rollback()
+        quota.undo()
         messages.error(request, str(error.message))
         return redirect("pilots:invite_csv", slug=slug)
     request.session.pop(SESSION_KEY, None)
@@ -295,7 +293,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
         request.POST if request.method == "POST" else None, invitation=invitation
     )
     if request.method == "POST" and form.is_valid():
-        if not ratelimit.consume(request, action="signup"):
+        if not account_ratelimit.consume(request, action="signup"):
             form.add_error(None, _("Too many sign-up attempts. Wait a minute and try again."))
         else:
             try:

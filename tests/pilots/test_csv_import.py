@@ -449,7 +449,7 @@ def test_the_rate_limit_counts_every_row_and_refuses_the_whole_file(
     mailoutbox: list[Any],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "pilot_invite": "4/h/user"}
+    settings.INVITATION_RATE_LIMIT = 4
     sam.post(CONFIRM, {"batch": sam.post(IMPORT, {"file": upload(GOOD)}).context["batch"]})
     assert Invitation.objects.count() == 3
 

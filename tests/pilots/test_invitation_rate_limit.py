@@ -18,9 +18,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("eager_tasks")]
 
 @pytest.fixture
 def rate_clock(monkeypatch: pytest.MonkeyPatch, settings: Any) -> FakeClock:
-    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "pilot_invite": "2/h/user"}
+    settings.INVITATION_RATE_LIMIT = 2
     clock = FakeClock()
-    monkeypatch.setattr("allauth.core.internal.ratelimit.time", clock)
+    monkeypatch.setattr("mentoring.ratelimit.time", clock)
     return clock
 
 
