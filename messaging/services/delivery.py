@@ -96,9 +96,10 @@ def broadcast(
 def _insert_deliveries(item: Broadcast, rows: list[tuple[int, str, str]]) -> None:
     """The outbox rows (recipient, channel, status) of a new broadcast.
 
-    On PostgreSQL one INSERT from three arrays: for a broadcast to thousands it takes a
-    fraction of the time of bulk_create, which spends most of it building and preparing model
-    instances (benchmark W5); staff wait for this when they press "send now". It sets every
+    On PostgreSQL one INSERT from three arrays, kept for speed (benchmark W5's broadcast: 10,000
+    recipients, 20,000 rows): 0.56-0.95 s against 1.8-2.9 s for bulk_create, which spends most
+    of it building and preparing model instances (same PostgreSQL, this 2-core machine, three
+    runs each, December 2026). Staff wait for this when they press "send now". It sets every
     column: a new NOT NULL field of Delivery must be added here too.
     """
     if not rows:

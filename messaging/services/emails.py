@@ -87,9 +87,12 @@ class BroadcastEmail(EmailMultiAlternatives):
     gives (subject, from, to, date, message id; the text and its HTML alternative as
     quoted-printable UTF-8), the headers encoded once per broadcast where they can be.
 
-    Benchmark W5 (10,000 mails to a local SMTP server through the real worker) measured
+    Kept because of benchmark W5 (a weekly theme to 10,000 people, mailed by the real worker
+    to a local SMTP server; this 2-core machine, December 2026, medians of 3 runs): with
     Django's `message()`, whose modern header registry parses and folds every header of every
-    mail, at most of the worker's CPU time; see `render_email` for the figures. Every mail
+    mail, the worker spent 6.7 ms of CPU per mail and sent 69 mails/s (0.16x raw smtplib);
+    with this fast path 2.6 ms and 205 mails/s (0.25x; 2.25 ms before the HTML part). Alone,
+    serialising one mail costs 2.4-3.4 ms in Django against 0.15-0.26 ms here. Every mail
     backend sends it as it sends any EmailMessage.
     """
 
