@@ -9,17 +9,16 @@ Live events go out only after the database commit (messaging/events.py).
 from __future__ import annotations
 
 import datetime
-import logging
 import uuid
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, QuerySet, Value
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from mentoring import ratelimit
 from mentoring.errors import UserError
 from messaging import events
 from messaging.models import (
@@ -32,8 +31,6 @@ from messaging.models import (
     Report,
 )
 from profiles.models import User, preferred_language
-
-logger = logging.getLogger(__name__)
 
 
 class MessagingError(UserError):
@@ -185,18 +182,12 @@ def unlock_context(*, context: str) -> int:
 
 
 def _check_rate(user: User) -> None:
-    """A fixed window per user in the shared cache: at most N messages per window."""
-    window = settings.MESSAGE_RATE_WINDOW
-    key = f"msg-rate:{user.pk}:{int(timezone.now().timestamp() // window)}"
-    try:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # the window's first message; or another socket's, just now
-            count = 1 if cache.add(key, 1, timeout=window * 2) else cache.incr(key)
-    except Exception:  # the cache (Redis) is down: store the message, don't count it
-        logger.warning("Message rate limit not checked: cache unavailable", exc_info=True)
-        return
-    if count > settings.MESSAGE_RATE_LIMIT:
+    """At most MESSAGE_RATE_LIMIT messages per MESSAGE_RATE_WINDOW seconds per person, counted
+    in the shared cache; a cache that is down lets the message through (it is stored)."""
+    taken = ratelimit.take(
+        "message", user.pk, limit=settings.MESSAGE_RATE_LIMIT, window=settings.MESSAGE_RATE_WINDOW
+    )
+    if taken is None:
         raise RateLimited(_("You are sending messages too fast. Wait a moment and try again."))
 
 

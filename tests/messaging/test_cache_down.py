@@ -22,7 +22,7 @@ def test_messages_are_stored_when_the_cache_is_down(
     def down(*args: object, **kwargs: object) -> None:
         raise ConnectionError("redis is down")
 
-    monkeypatch.setattr(conversations.cache, "add", down)
+    monkeypatch.setattr("mentoring.ratelimit.cache.add", down)
     message, created = conversations.send_message(
         sender=alice, conversation=conversation, body="Still here", client_id=uuid.uuid4()
     )

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from messaging import consumers, conversations, events
+from messaging import consumers, events
 from messaging.models import Conversation, Message
 from profiles.models import User
 from tests.support.sockets import (
@@ -108,7 +108,7 @@ async def test_sending_too_fast_gets_a_rate_limited_error_frame(
 ) -> None:
     settings.MESSAGE_RATE_LIMIT = 2
     now = timezone.now()
-    monkeypatch.setattr(conversations, "timezone", SimpleNamespace(now=lambda: now))
+    monkeypatch.setattr("mentoring.ratelimit.time", SimpleNamespace(time=lambda: now.timestamp()))
     socket = await live.connect(alice)
     frames = [send_frame(conversation, f"Message {n}") for n in range(3)]
     for frame in frames:
