@@ -94,7 +94,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # request (benchmark W4), also under ASGI, where each request runs in a thread of its own and
 # persistent connections (CONN_MAX_AGE) are never reused. DATABASE_POOL_SIZE=0 turns it off.
 # A ws (uvicorn) process needs one per request in flight plus up to four for its WebSockets'
-# database threads (messaging.consumers.DB_THREADS); a sync gunicorn worker one at a time.
+# database threads (messaging.live.database.DB_THREADS); a sync gunicorn worker one at a time.
 DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=12)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL_SIZE:
     DATABASES["default"]["CONN_MAX_AGE"] = 0

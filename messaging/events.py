@@ -1,7 +1,25 @@
-"""Live events: plain JSON dicts with a "type", sent through the channel layer after commit.
+"""Live events: what a browser tab hears over its socket, sent after commit through the
+channel layer.
+
+Every payload a client gets is built by `envelope()`: a JSON object with a "type".
+Server -> client:
+    {"type": "hello", "user": <id>, "conversations": [<id>...]}     after connecting
+    {"type": "unread", "conversations": {"<id>": <n>}, "latest": {"<id>": <newest unread id>},
+     "total": <n>}                                    after hello, read, membership
+    {"type": "notifications", "unread": <n>, "new": {"subject", "url"} | null}
+                                                      after hello and when they change
+    {"type": "ack", "client_id": <uuid>, "message": <id>, "created": <bool>}   (a resend: false)
+    {"type": "message.new" | "message.changed", "message": {"id", "conversation", "sender",
+     "sender_name", "body", "created_at", "edited", "deleted", "hidden", "client_id"}}
+    {"type": "read", "conversation": <id>, "last_read_id": <id>}
+    {"type": "typing", "conversation": <id>, "user": <id>, "name": <str>}
+    {"type": "membership", "action": "join" | "leave", "conversation": <id>}
+    {"type": "error", "code": <str>, "message": <translated str>, "ref": <client_id or null>}
+    {"type": "pong"}
 
 The channel layer is at-most-once; the database is the truth. A client that missed events
-(a reconnect, Redis restarted) asks over HTTP for what came after the last id it saw.
+(a reconnect, Redis restarted) asks over HTTP for what came after the last id it saw
+(messages.json: the same message payloads).
 Groups: `user.<id>` (every socket of one user) and `conversation.<id>` (every socket of its
 participants; the consumer joins and leaves these on "membership" events).
 """
@@ -23,7 +41,29 @@ from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.db import transaction
 
+from messaging.models import Message
+
 logger = logging.getLogger(__name__)
+
+
+def envelope(kind: str, **fields: Any) -> dict[str, Any]:
+    """A payload for clients: {"type": kind, **fields} (the types are listed above)."""
+    return {"type": kind, **fields}
+
+
+def to_layer(payload: dict[str, Any]) -> dict[str, Any]:
+    """A payload as the channel layer carries it to the consumers ("live.event")."""
+    return {"type": "live.event", "event": payload}
+
+
+def unread(state: dict[int, tuple[int, int]]) -> dict[str, Any]:
+    """The "unread" payload of `conversations.unread_state`."""
+    return envelope(
+        "unread",
+        conversations={str(pk): n for pk, (n, _latest) in sorted(state.items())},
+        latest={str(pk): latest for pk, (_n, latest) in sorted(state.items())},
+        total=sum(n for n, _latest in state.values()),
+    )
 
 
 def user_group(user_id: int) -> str:
@@ -86,7 +126,7 @@ async def asend(events: list[tuple[str, dict[str, Any]]]) -> None:
         return
     for group, payload in events:
         try:
-            await layer.group_send(group, {"type": "live.event", "event": payload})
+            await layer.group_send(group, to_layer(payload))
         except Exception:  # the layer is down: see send_now
             logger.warning("Live event to %s not sent", group, exc_info=True)
 
@@ -143,7 +183,7 @@ def send_now(group: str, payload: dict[str, Any]) -> None:
     if layer is None:
         return
     try:
-        run_on_layer(layer.group_send(group, {"type": "live.event", "event": payload}))
+        run_on_layer(layer.group_send(group, to_layer(payload)))
     except Exception:  # the layer is down: stored data stays, clients resync from the database
         logger.warning("Live event to %s not sent", group, exc_info=True)
 
@@ -164,7 +204,7 @@ def send_many_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
 
     async def send_all() -> None:
         for group, payload in messages:
-            await layer.group_send(group, {"type": "live.event", "event": payload})
+            await layer.group_send(group, to_layer(payload))
 
     try:
         run_on_layer(send_all())
@@ -172,13 +212,13 @@ def send_many_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
         logger.warning("Live events to %d groups not sent", len(messages), exc_info=True)
 
 
-def message_payload(message: Any) -> dict[str, Any]:
-    visible = message.is_visible
+def message_payload(message: Message) -> dict[str, Any]:
+    visible, sender = message.is_visible, message.sender
     return {
         "id": message.pk,
         "conversation": message.conversation_id,
         "sender": message.sender_id,
-        "sender_name": message.sender.display_name if message.sender_id else "",
+        "sender_name": sender.display_name if sender else "",
         "body": message.body if visible else "",
         "created_at": message.created_at.isoformat(),
         "edited": message.edited_at is not None,
@@ -188,24 +228,24 @@ def message_payload(message: Any) -> dict[str, Any]:
     }
 
 
-def message_created(message: Any) -> None:
+def message_created(message: Message) -> None:
     send_after_commit(
         conversation_group(message.conversation_id),
-        {"type": "message.new", "message": message_payload(message)},
+        envelope("message.new", message=message_payload(message)),
     )
 
 
-def message_changed(message: Any) -> None:
+def message_changed(message: Message) -> None:
     send_after_commit(
         conversation_group(message.conversation_id),
-        {"type": "message.changed", "message": message_payload(message)},
+        envelope("message.changed", message=message_payload(message)),
     )
 
 
 def read(*, user_id: int, conversation_id: int, last_read_id: int) -> None:
     send_after_commit(
         user_group(user_id),
-        {"type": "read", "conversation": conversation_id, "last_read_id": last_read_id},
+        envelope("read", conversation=conversation_id, last_read_id=last_read_id),
     )
 
 
@@ -213,7 +253,7 @@ def joined(*, conversation_id: int, user_ids: list[int]) -> None:
     for user_id in user_ids:
         send_after_commit(
             user_group(user_id),
-            {"type": "membership", "action": "join", "conversation": conversation_id},
+            envelope("membership", action="join", conversation=conversation_id),
         )
 
 
@@ -221,7 +261,7 @@ def left(*, conversation_id: int, user_ids: list[int]) -> None:
     for user_id in user_ids:
         send_after_commit(
             user_group(user_id),
-            {"type": "membership", "action": "leave", "conversation": conversation_id},
+            envelope("membership", action="leave", conversation=conversation_id),
         )
 
 
@@ -229,7 +269,8 @@ def notifications_changed(user_ids: list[int], *, new: dict[str, str] | None = N
     """The users' in-app notifications changed (a new one, or some were read): their sockets
     count the unread ones again and update the navigation; `new` ({"subject", "url"}) is also
     announced on the page. Send it only to users who are online (it is a no-op otherwise)."""
-    payload: dict[str, Any] = {"type": "notifications.changed", "new": new}
+    # Not for the client as it is: each socket counts and sends "notifications".
+    payload = envelope("notifications.changed", new=new)
     messages = [(user_group(user_id), payload) for user_id in user_ids]
     transaction.on_commit(partial(send_many_now, messages), robust=True)
 

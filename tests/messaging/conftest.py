@@ -12,7 +12,8 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from messaging import consumers, conversations
+from messaging import conversations
+from messaging.live import consumer as live_consumer
 from messaging.models import Conversation
 from pilots.models import Pilot
 from profiles.models import User
@@ -48,5 +49,5 @@ def conversation(pilot: Pilot, alice: User, mentor_maria: User) -> Conversation:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     fake = FakeClock()
-    monkeypatch.setattr(consumers, "clock", fake)
+    monkeypatch.setattr(live_consumer, "clock", fake)
     return fake

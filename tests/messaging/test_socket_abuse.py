@@ -19,7 +19,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from messaging import consumers, events
+from messaging import events
+from messaging.live import LiveConsumer
 from messaging.models import Conversation, Message
 from profiles.models import User
 from tests.support.sockets import (
@@ -75,10 +76,10 @@ async def test_a_client_gone_during_a_send_is_cleaned_up_like_a_disconnect(
     socket = await live.connect(alice)
     assert await db(events.online_user_ids)([alice.pk]) == {alice.pk}
 
-    async def gone(self: consumers.LiveConsumer, content: Any, close: bool = False) -> None:
+    async def gone(self: LiveConsumer, content: Any, close: bool = False) -> None:
         raise ConnectionResetError("the client went away")
 
-    monkeypatch.setattr(consumers.LiveConsumer, "send_json", gone)
+    monkeypatch.setattr(LiveConsumer, "send_json", gone)
     await socket.send({"type": "ping"})
     await socket.communicator.wait(timeout=WAIT)  # the consumer stopped
     assert await db(events.online_user_ids)([alice.pk]) == set()

@@ -17,8 +17,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from messaging import consumers
-from messaging.consumers import FRAME_MAX_BYTES, nested_deeper_than
+from messaging.live import FRAME_MAX_BYTES, nested_deeper_than, page_language
 from messaging.models import Conversation, Message
 from profiles.models import User
 from tests.support.sockets import (
@@ -233,9 +232,9 @@ async def test_protocol_shaped_frames_with_random_fields_get_a_reply_or_an_error
 
 def test_error_frames_speak_the_language_of_the_page() -> None:
     finnish: dict[str, Any] = {"headers": [(b"accept-language", b"fi-FI,fi;q=0.9,en;q=0.5")]}
-    assert consumers._language(finnish) == "fi"
+    assert page_language(finnish) == "fi"
     chosen: dict[str, Any] = {
         "headers": [(b"accept-language", b"fi")],
         "cookies": {settings.LANGUAGE_COOKIE_NAME: "en"},
     }
-    assert consumers._language(chosen) == "en"  # the language the person picked wins
+    assert page_language(chosen) == "en"  # the language the person picked wins

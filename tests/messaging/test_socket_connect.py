@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 from channels.layers import get_channel_layer
 
-from messaging import consumers, events
+from messaging import events
+from messaging.live import database as live_database
 from messaging.models import Conversation
 from profiles.models import User
 from tests.support.sockets import (
@@ -61,7 +62,7 @@ async def test_a_broken_backend_at_connect_closes_the_socket_for_a_retry(
     def database_down(user_id: int) -> None:
         raise OSError("connection refused")
 
-    monkeypatch.setattr(consumers, "_starting_state", database_down)
+    monkeypatch.setattr(live_database, "starting_state", database_down)
     _client, cookie = await db(signed_in)(alice)
     socket, _accepted = await live.open(cookie)
     assert await socket.close_code() == 1011

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from channels.layers import get_channel_layer
 
-from messaging import consumers
+from messaging.live import CLOSE_RECONNECT, LiveConsumer, presence
+from messaging.live import database as live_database
 from messaging.models import Conversation
 from profiles.models import User
 from tests.support.sockets import (
@@ -28,8 +29,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def fast_heartbeat(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(consumers, "SLOT_HEARTBEAT", 0.05)
-    monkeypatch.setattr(consumers, "PROBE_TIMEOUT", 0.5)
+    monkeypatch.setattr(presence, "SLOT_HEARTBEAT", 0.05)
+    monkeypatch.setattr(presence, "PROBE_TIMEOUT", 0.5)
 
 
 async def test_the_heartbeat_keeps_a_healthy_socket_open(
@@ -51,7 +52,7 @@ async def test_a_layer_that_fails_the_probe_closes_the_socket_for_a_reconnect(
         raise ConnectionError("redis is down")
 
     monkeypatch.setattr(get_channel_layer(), "send", down)
-    assert await socket.close_code() == consumers.CLOSE_RECONNECT
+    assert await socket.close_code() == CLOSE_RECONNECT
 
 
 async def test_a_frame_waiting_for_the_database_does_not_fail_the_probe(
@@ -62,13 +63,13 @@ async def test_a_frame_waiting_for_the_database_does_not_fail_the_probe(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The probe queues behind the frame; the layer is fine, so the socket stays."""
-    real = consumers._may_type
+    real = live_database.may_type
 
     def slow(user: User, frame: dict[str, Any]) -> None:
         time.sleep(1.5)  # three probe timeouts
         real(user, frame)
 
-    monkeypatch.setattr(consumers, "_may_type", slow)
+    monkeypatch.setattr(live_database, "may_type", slow)
     socket = await live.connect(alice)
     await socket.send({"type": "typing", "conversation": conversation.pk})
     await socket.ping()  # answered after the slow frame: the socket is still open
@@ -82,13 +83,13 @@ async def test_events_of_committed_work_are_sent_even_if_the_frame_then_fails(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     last = await db(store_message)(mentor_maria, conversation, "Read me")
-    real = consumers._read
+    real = live_database.read
 
     def read_then_fail(user: User, frame: dict[str, Any]) -> None:
         real(user, frame)  # the marker is committed
         raise RuntimeError("something after the commit failed")
 
-    monkeypatch.setattr(consumers, "_read", read_then_fail)
+    monkeypatch.setattr(live_database, "read", read_then_fail)
     laptop = await live.connect(alice)
     phone = await live.connect(alice)
     await laptop.send({"type": "read", "conversation": conversation.pk, "up_to": last.pk})
@@ -105,8 +106,8 @@ async def test_a_probe_that_never_comes_back_closes_the_socket_for_a_reconnect(
     """The layer takes the probe but delivers nothing (its subscription was lost)."""
     socket = await live.connect(alice)
 
-    async def lost(self: consumers.LiveConsumer, message: dict[str, Any]) -> None:
+    async def lost(self: LiveConsumer, message: dict[str, Any]) -> None:
         return None
 
-    monkeypatch.setattr(consumers.LiveConsumer, "live_probe", lost)
-    assert await socket.close_code() == consumers.CLOSE_RECONNECT
+    monkeypatch.setattr(LiveConsumer, "live_probe", lost)
+    assert await socket.close_code() == CLOSE_RECONNECT
