@@ -10,16 +10,21 @@ Server -> client:
                                                       after hello and when they change
     {"type": "ack", "client_id": <uuid>, "message": <id>, "created": <bool>}   (a resend: false)
     {"type": "message.new" | "message.changed", "message": {"id", "conversation", "sender",
-     "sender_name", "body", "created_at", "edited", "deleted", "hidden", "client_id"}}
+     "sender_name", "body", "created_at", "edited", "deleted", "hidden", "client_id",
+     "html"}}                    "html": the message as the page shows it (`message_html`)
     {"type": "read", "conversation": <id>, "last_read_id": <id>}
     {"type": "typing", "conversation": <id>, "user": <id>, "name": <str>}
     {"type": "membership", "action": "join" | "leave", "conversation": <id>}
     {"type": "error", "code": <str>, "message": <translated str>, "ref": <client_id or null>}
     {"type": "pong"}
 
+A message is rendered once per language when it is stored or changes, not once per tab: the
+event carries every language's markup through the channel layer, and each socket forwards
+its page's one. The tab shows it as it comes, with no request of its own.
+
 The channel layer is at-most-once; the database is the truth. A client that missed events
 (a reconnect, Redis restarted) asks over HTTP for what came after the last id it saw
-(messages.json: the same message payloads).
+(messages.json: the same message payloads, in the page's language).
 Groups: `user.<id>` (every socket of one user) and `conversation.<id>` (every socket of its
 participants; the consumer joins and leaves these on "membership" events).
 """
@@ -38,12 +43,18 @@ from typing import Any
 
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
 
 from messaging.models import Message
 
 logger = logging.getLogger(__name__)
+
+MESSAGE_EVENTS = ("message.new", "message.changed")
+MESSAGE_PARTIAL = "messaging/conversation.html#message"
 
 
 def envelope(kind: str, **fields: Any) -> dict[str, Any]:
@@ -212,7 +223,27 @@ def send_many_now(messages: list[tuple[str, dict[str, Any]]]) -> None:
         logger.warning("Live events to %d groups not sent", len(messages), exc_info=True)
 
 
-def message_payload(message: Message) -> dict[str, Any]:
+def message_html(message: Message, *, read_only: bool) -> str:
+    """The message as the conversation page shows it, for any of its viewers, in the active
+    language: the page's own partial, with the sender's controls and the report link both
+    in it, and no CSRF token (chat.js keeps what applies to its viewer)."""
+    return render_to_string(
+        MESSAGE_PARTIAL,
+        {
+            "message": message,
+            "live": True,
+            "read_only": read_only,
+            "body_max_length": Message._meta.get_field("body").max_length,
+        },
+    ).strip()
+
+
+def message_payload(message: Message, *, read_only: bool) -> dict[str, Any]:
+    """A message as clients get it, its "html" in the active language."""
+    return {**_message_fields(message), "html": message_html(message, read_only=read_only)}
+
+
+def _message_fields(message: Message) -> dict[str, Any]:
     visible, sender = message.is_visible, message.sender
     return {
         "id": message.pk,
@@ -228,18 +259,40 @@ def message_payload(message: Message) -> dict[str, Any]:
     }
 
 
+def message_event(kind: str, message: Message) -> dict[str, Any]:
+    """The event of a message for every socket: its markup in each of the site's languages
+    (`in_language` keeps one)."""
+    read_only = message.conversation.is_read_only
+    html = {}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            html[language] = message_html(message, read_only=read_only)
+    return envelope(kind, message={**_message_fields(message), "html": html})
+
+
+def in_language(event: dict[str, Any], language: str) -> dict[str, Any]:
+    """The event as a page in `language` gets it: a message's markup in that language only."""
+    message = event.get("message")
+    if event.get("type") not in MESSAGE_EVENTS or not isinstance(message, dict):
+        return event
+    html = message.get("html")
+    if not isinstance(html, dict):
+        return event
+    chosen = html.get(language) or html.get(settings.LANGUAGE_CODE) or ""
+    return {**event, "message": {**message, "html": chosen}}
+
+
+def _send_message_event(kind: str, message: Message) -> None:
+    # Built after the commit: rendering does not hold the transaction's locks.
+    send_now(conversation_group(message.conversation_id), message_event(kind, message))
+
+
 def message_created(message: Message) -> None:
-    send_after_commit(
-        conversation_group(message.conversation_id),
-        envelope("message.new", message=message_payload(message)),
-    )
+    transaction.on_commit(partial(_send_message_event, "message.new", message), robust=True)
 
 
 def message_changed(message: Message) -> None:
-    send_after_commit(
-        conversation_group(message.conversation_id),
-        envelope("message.changed", message=message_payload(message)),
-    )
+    transaction.on_commit(partial(_send_message_event, "message.changed", message), robust=True)
 
 
 def read(*, user_id: int, conversation_id: int, last_read_id: int) -> None:

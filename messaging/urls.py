@@ -13,7 +13,6 @@ urlpatterns = [
     path("conversations/<int:pk>/", views.conversation, name="conversation"),
     path("conversations/<int:pk>/send/", views.send, name="send"),
     path("conversations/<int:pk>/messages.json", views.history_json, name="history_json"),
-    path("conversations/<int:pk>/messages/", views.fragments, name="fragments"),
     path("conversations/<int:pk>/messages/<int:message_pk>/edit/", views.edit, name="edit"),
     path("conversations/<int:pk>/messages/<int:message_pk>/delete/", views.delete, name="delete"),
     path(

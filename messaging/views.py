@@ -133,11 +133,13 @@ def conversation_list(request: AuthedRequest) -> HttpResponse:
 
 
 def _message_context(conversation: Conversation) -> dict[str, Any]:
-    """What the message fragment needs besides the messages: until when messages can change,
-    and how long an edited one may be."""
+    """What the message partial needs besides the messages: until when messages can change
+    (chat.js gets the window, for the messages that arrive live), and how long an edited one
+    may be."""
     window = datetime.timedelta(seconds=settings.MESSAGE_EDIT_WINDOW)
     return {
         "conversation": conversation,
+        "edit_window": settings.MESSAGE_EDIT_WINDOW,
         "editable_since": timezone.now() - window,
         "read_only": conversation.is_read_only,
         "body_max_length": Message._meta.get_field("body").max_length,
@@ -238,7 +240,8 @@ def send(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def history_json(request: AuthedRequest, pk: int) -> HttpResponse:
-    """What came after `after` (a reconnecting client resyncs), oldest first, at most 50."""
+    """What came after `after` (a reconnecting client resyncs), oldest first, at most 50: the
+    payloads of "message.new", each with its markup in the page's language."""
     item = get_conversation_for_participant(request.user, pk)
     after = _int_param(request.GET.get("after", "0"))
     if after is None:
@@ -249,27 +252,13 @@ def history_json(request: AuthedRequest, pk: int) -> HttpResponse:
         .values_list("last_read_id", flat=True)
         .first()
     ) or 0
+    read_only = item.is_read_only
     return JsonResponse(
-        {"messages": [events.message_payload(m) for m in shown], "last_read_id": last_read_id}
+        {
+            "messages": [events.message_payload(m, read_only=read_only) for m in shown],
+            "last_read_id": last_read_id,
+        }
     )
-
-
-@login_required
-@require_GET
-def fragments(request: AuthedRequest, pk: int) -> HttpResponse:
-    """Messages rendered as on the page, for the live page: `?after=<id>` (new ones) or
-    `?id=<id>` (one that changed)."""
-    item = get_conversation_for_participant(request.user, pk)
-    one = _int_param(request.GET.get("id"))
-    if one is not None:
-        shown = [_message_in(request.user, item.pk, one)]
-    else:
-        after = _int_param(request.GET.get("after"))
-        if after is None:
-            return HttpResponse(status=400)
-        shown = conversations.history(conversation=item, after_id=after, limit=HISTORY_PAGE)
-    context = {**_message_context(item), "chat_messages": shown}
-    return render(request, "messaging/conversation.html#messages", context)
 
 
 def _message_in(user: Any, pk: int, message_pk: int) -> Message:

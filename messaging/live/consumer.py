@@ -259,6 +259,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 return
             if kind == "typing" and event.get("user") == self.user.pk:
                 return  # nobody needs to see their own typing
+            event = events.in_language(event, self.language)
         await self.send_json(event)
         if kind == "read":
             await self._send_unread()

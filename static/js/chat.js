@@ -4,12 +4,17 @@
 // (live.js, window.MentoringLive) brings new, edited and deleted messages, typing and unread
 // counts; the send form goes over the socket (its client_id makes a resend harmless) and falls
 // back to the normal POST when the socket is not open or gives no answer. A reconnect resyncs
-// over HTTP from the last message id seen: the database is the truth, the socket only says
-// "something happened". The navigation's badges are live.js's.
+// over HTTP from the last message id seen (messages.json): the database is the truth. The
+// navigation's badges are live.js's.
 //
-// Messages are rendered by the server with the page's own template partial
-// (messaging:fragments); the text the server escaped is parsed, never built from strings here.
-// Everything else is set with textContent. No inline script, no eval: CSP-safe.
+// A message arrives rendered: "message.new" and "message.changed" (and messages.json) carry
+// its markup, the page's own template partial rendered once on the server for every viewer,
+// so a new message costs this tab no request. The server's escaped markup is parsed, never
+// built from strings here; this file only keeps what applies to its viewer (adapt): the edit
+// and delete controls on the viewer's own messages while they may still change them
+// (data-sender, data-created, the page's edit window), the report link on everyone else's.
+// Read state goes back once per burst of messages. Everything else is set with textContent.
+// No inline script, no eval: CSP-safe.
 (function () {
   "use strict";
 
@@ -29,14 +34,24 @@
   var typingEl = document.getElementById("typing");
 
   var pending = null; // {clientId, timer} of the message sent over the socket
-  var queue = Promise.resolve(); // fragment fetches, one after another, in order
+  var queue = Promise.resolve(); // requests (resync, the list), one after another, in order
   var typingTimer = null;
   var lastTypingSent = 0;
   var lastReadSent = 0;
+  var readTimer = null;
+  var listReload = null; // the list reload queued and not started yet
+  var readOnly = chat ? chat.dataset.readOnly === "1" : false;
+  var editWindow = chat ? Number(chat.dataset.editWindow) || 0 : 0;
+  // The server's clock against this one: the edit window is the server's.
+  var clockSkew = chat ? Number(chat.dataset.now) * 1000 - Date.now() || 0 : 0;
 
   var ACK_TIMEOUT_MS = 8000;
+  var ACK_SHOWN_MS = 3000; // an acked message not shown by then: its event was lost, resync
+  var READ_DELAY_MS = 500; // messages arriving within this much are marked read together
   var TYPING_SHOW_MS = 4000;
   var TYPING_SEND_EVERY_MS = 3000;
+  var RESYNC_ROUNDS = 20;
+  var HISTORY_PAGE = 50;
 
   // --- Messages on the page ---------------------------------------------------------------
 
@@ -48,91 +63,118 @@
     return items.length ? Number(items[items.length - 1].dataset.message) : 0;
   }
 
-  function fetchFragments(query) {
-    var url = chat.dataset.fragmentsUrl + "?" + query;
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
-      .then(function (response) {
-        if (!response.ok) {
-          throw new Error("fragments " + response.status);
-        }
-        return response.text();
-      })
-      .then(function (html) {
-        // The server's own escaped markup, parsed as a separate document: scripts in it
-        // would never run, and there are none.
-        var doc = new DOMParser().parseFromString("<ol>" + html + "</ol>", "text/html");
-        return Array.prototype.slice.call(doc.querySelectorAll("[data-message]"));
-      });
+  function shown(messageId) {
+    return document.getElementById("message-" + messageId) !== null;
   }
 
-  function place(items) {
-    var empty = chat.querySelector("[data-empty]");
-    items.forEach(function (item) {
-      var node = document.importNode(item, true);
-      var existing = document.getElementById(node.id);
-      if (existing) {
-        existing.replaceWith(node);
-      } else {
-        messagesEl.appendChild(node);
-        if (empty) {
-          empty.remove();
-          empty = null;
-        }
+  // The server's markup of one message, parsed as a separate document: scripts in it would
+  // never run, and there are none.
+  function parse(html) {
+    if (typeof html !== "string" || !html) {
+      return null;
+    }
+    var doc = new DOMParser().parseFromString("<ol>" + html + "</ol>", "text/html");
+    var item = doc.querySelector("li[data-message]");
+    return item ? document.importNode(item, true) : null;
+  }
+
+  // Keep what applies to this viewer, as the server renders it for the page without scripts.
+  function adapt(item) {
+    var mine = item.dataset.sender !== "" && Number(item.dataset.sender) === userId;
+    var age = (Date.now() + clockSkew) / 1000 - Number(item.dataset.created);
+    item.classList.toggle("chat-message-own", mine);
+    var own = item.querySelector("[data-own-actions]");
+    if (own && (!mine || readOnly || !(age < editWindow))) {
+      own.remove();
+    }
+    var report = item.querySelector("[data-report]");
+    if (report && mine) {
+      report.remove();
+    }
+    var token = document.querySelector('input[name="csrfmiddlewaretoken"]');
+    item.querySelectorAll('form[method="post"]').forEach(function (form) {
+      if (token && !form.querySelector('input[name="csrfmiddlewaretoken"]')) {
+        form.insertBefore(token.cloneNode(false), form.firstChild);
       }
     });
+    return item;
+  }
+
+  // New messages in id order; a changed one replaces the one shown.
+  function place(item) {
+    var id = Number(item.dataset.message);
+    var existing = document.getElementById(item.id);
+    if (existing) {
+      existing.replaceWith(item);
+      return;
+    }
+    var empty = chat.querySelector("[data-empty]");
+    if (empty) {
+      empty.remove();
+    }
+    var items = messagesEl.querySelectorAll("[data-message]");
+    var next = null;
+    for (var i = items.length - 1; i >= 0 && Number(items[i].dataset.message) > id; i -= 1) {
+      next = items[i];
+    }
+    messagesEl.insertBefore(item, next);
   }
 
   function nearBottom() {
     return window.innerHeight + window.scrollY >= document.body.scrollHeight - 200;
   }
 
-  // New messages after the last one shown, until there are no more (bounded).
-  function catchUp() {
+  // Messages as they come (an event or the history API), shown in place.
+  function show(messages) {
+    var stick = nearBottom();
+    var added = false;
+    var toRead = false; // the sender's own messages are read already
+    messages.forEach(function (message) {
+      var item = parse(message.html);
+      if (item) {
+        if (!shown(message.id)) {
+          added = true;
+          toRead = toRead || message.sender !== userId;
+        }
+        place(adapt(item));
+      }
+    });
+    if (added && stick) {
+      messagesEl.lastElementChild.scrollIntoView({ block: "end" });
+    }
+    if (toRead) {
+      scheduleRead();
+    }
+  }
+
+  // Ask the history API what came after the last id shown, until there is no more (bounded):
+  // after a reconnect, or when an event was lost.
+  function resync() {
     if (!open) {
       return;
     }
     queue = queue.then(function () {
       var rounds = 0;
       function more() {
-        var stick = nearBottom();
-        return fetchFragments("after=" + lastMessageId()).then(function (items) {
-          place(items);
-          if (items.length && stick) {
-            messagesEl.lastElementChild.scrollIntoView({ block: "end" });
-          }
-          rounds += 1;
-          if (items.length >= 50 && rounds < 20) {
-            return more();
-          }
-          markRead();
-        });
+        var url = chat.dataset.historyUrl + "?after=" + lastMessageId();
+        return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (response) {
+            if (!response.ok) {
+              throw new Error("history " + response.status);
+            }
+            return response.json();
+          })
+          .then(function (data) {
+            var messages = data.messages || [];
+            show(messages);
+            rounds += 1;
+            if (messages.length >= HISTORY_PAGE && rounds < RESYNC_ROUNDS) {
+              return more();
+            }
+          });
       }
       return more();
     }).catch(function () {});
-  }
-
-  function refresh(messageId) {
-    queue = queue.then(function () {
-      return fetchFragments("id=" + messageId).then(place);
-    }).catch(function () {});
-  }
-
-  // After a reconnect: ask the history API what came after the last id seen, then render it.
-  function resync() {
-    if (!open) {
-      return;
-    }
-    var url = chat.dataset.historyUrl + "?after=" + lastMessageId();
-    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) {
-        return response.ok ? response.json() : { messages: [] };
-      })
-      .then(function (data) {
-        if (data.messages && data.messages.length) {
-          catchUp();
-        }
-      })
-      .catch(function () {});
   }
 
   function markRead() {
@@ -140,6 +182,16 @@
     if (upTo > lastReadSent && document.visibilityState === "visible" && live.isOpen()) {
       lastReadSent = upTo;
       live.send({ type: "read", conversation: conversationId, up_to: upTo });
+    }
+  }
+
+  // One "read" for a burst of messages, not one per message.
+  function scheduleRead() {
+    if (readTimer === null) {
+      readTimer = setTimeout(function () {
+        readTimer = null;
+        markRead();
+      }, READ_DELAY_MS);
     }
   }
 
@@ -156,7 +208,11 @@
   // A new message or a conversation the list does not show yet: load the list again and
   // put the server's rows in place of these (parsed as a separate document, like messages).
   function reloadList() {
-    queue = queue.then(function () {
+    if (listReload) {
+      return; // one reload, queued and not started yet, shows this too
+    }
+    listReload = queue.then(function () {
+      listReload = null;
       return fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
         .then(function (response) {
           if (!response.ok) {
@@ -174,18 +230,19 @@
           }
         });
     }).catch(function () {});
+    queue = listReload;
   }
 
   function showUnread(counts) {
-    var shown = {};
+    var listed = {};
     list.querySelectorAll("[data-conversation]").forEach(function (row) {
-      shown[row.dataset.conversation] = true;
+      listed[row.dataset.conversation] = true;
       var n = counts[row.dataset.conversation] || 0;
       setBadge(row.querySelector("[data-unread]"), n);
       row.classList.toggle("conversation-unread", n > 0);
     });
     var missing = Object.keys(counts).some(function (id) {
-      return counts[id] > 0 && !shown[id];
+      return counts[id] > 0 && !listed[id];
     });
     if (missing) {
       reloadList();
@@ -279,21 +336,36 @@
   live.on("message.new", function (frame) {
     var message = frame.message;
     if (chat && message.conversation === conversationId) {
-      catchUp();
+      if (!open) {
+        return; // a page of older messages: the link back to the latest shows them
+      }
+      if (message.html) {
+        show([message]);
+      } else {
+        resync();
+      }
     } else if (list && message.sender !== userId) {
       // The server's list is exact: load it rather than count here.
       reloadList();
     }
   });
   live.on("message.changed", function (frame) {
-    if (chat && frame.message.conversation === conversationId && open) {
-      refresh(frame.message.id);
+    if (chat && frame.message.conversation === conversationId && shown(frame.message.id)) {
+      var item = parse(frame.message.html);
+      if (item) {
+        place(adapt(item));
+      }
     }
   });
   live.on("ack", function (frame) {
     if (pending && frame.client_id === pending.clientId) {
       finishSend(true);
-      catchUp();
+      var messageId = frame.message;
+      setTimeout(function () {
+        if (!shown(messageId)) {
+          resync(); // its "message.new" did not come (the layer is at-most-once)
+        }
+      }, ACK_SHOWN_MS);
     }
   });
   live.on("error", function (frame) {

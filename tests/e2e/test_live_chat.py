@@ -13,15 +13,17 @@ passes axe-core with no serious or critical violation, the page without scripts 
 from __future__ import annotations
 
 import datetime
+import json
 import re
 import threading
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
-from playwright.sync_api import BrowserContext, Locator, Page, expect
+from playwright.sync_api import BrowserContext, Locator, Page, WebSocket, expect
 
 from messaging import conversations, events
 from messaging.models import Conversation, Message
@@ -233,3 +235,132 @@ def test_actor_and_mentor_talk_live_and_without_javascript(
     expect(scriptless_page.locator("#messages > li")).to_have_count(4)
     assert scriptless_page.evaluate("typeof window.MentoringLive") == "undefined"
     assert_accessible(scriptless_page)
+
+
+def normalised(items: list[str]) -> list[str]:
+    """Message markup as the DOM serialises it, without what differs between two renders of
+    the same page: the CSRF token's masked value and whitespace between elements."""
+    token = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*"')
+    return [re.sub(r"\s+", " ", re.sub(r">\s+<", "><", token.sub(r'\1"', item))) for item in items]
+
+
+def test_a_live_message_costs_the_tab_no_request_and_looks_as_after_a_reload(
+    new_context: Callable[..., BrowserContext],
+    live_site: Callable[[str], str],
+    make_user: Callable[..., User],
+    tmp_path: Path,
+    server_hashers: None,
+) -> None:
+    """A burst of messages reaches the open conversation with no HTTP request of the tab and
+    one "read" frame; each message shows as the server renders it for this viewer on a page
+    load: the viewer's own with edit and delete, the others' with the report link."""
+    expect.set_options(timeout=WAIT_MS)
+    host = Organisation.objects.create(
+        name="Demo University", slug="demo-university", kind=Organisation.Kind.UNIVERSITY
+    )
+    starts_on = timezone.localdate() - datetime.timedelta(days=3)
+    pilot = Pilot.objects.create(
+        host=host,
+        name="Spring speed mentoring",
+        slug="spring-speed",
+        starts_on=starts_on,
+        ends_on=starts_on + datetime.timedelta(weeks=5),
+        status=Pilot.Status.RUNNING,
+    )
+    actor = make_user("Aino Actor", email="aino@example.fi")
+    mentor = make_user("Maria Mentor", email="maria@example.com", kind=Profile.Kind.PROFESSIONAL)
+    services.add_participant(pilot=pilot, user=actor, role=Role.ACTOR)
+    services.add_participant(pilot=pilot, user=mentor, role=Role.MENTOR)
+    conversation = conversations.start_direct(sender=actor, recipient=mentor, subject=QUESTION)
+    conversations.send_message(
+        sender=actor, conversation=conversation, body=FIRST, client_id=uuid.uuid4()
+    )
+    login_url = live_site("/accounts/login/")
+    url = live_site(conversation.get_absolute_url())
+
+    actor_page = sign_in(new_context(), login_url, actor.email)
+    sent: list[dict[str, object]] = []
+    received: list[dict[str, object]] = []
+
+    def record(socket: WebSocket) -> None:
+        socket.on("framesent", lambda payload: sent.append(json.loads(payload)))
+        socket.on("framereceived", lambda payload: received.append(json.loads(payload)))
+
+    actor_page.on("websocket", record)
+    actor_page.goto(url)
+    actor_page.wait_for_function("() => window.MentoringLive.isOpen()")
+    actor_messages = actor_page.locator("#messages > li")
+    expect(actor_messages).to_have_count(1)
+    actor_page.wait_for_timeout(500)  # the resync after hello is done
+    requests: list[str] = []
+    actor_page.on("request", lambda request: requests.append(request.url))
+    sent.clear()
+    received.clear()
+
+    burst = [f"Answer {n}: internships, meetups and a portfolio." for n in range(1, 4)]
+
+    def send_burst() -> None:
+        with transaction.atomic():  # their events go out together, after the commit
+            for body in burst:
+                conversations.send_message(
+                    sender=mentor, conversation=conversation, body=body, client_id=uuid.uuid4()
+                )
+
+    in_thread(send_burst)
+    expect(actor_messages).to_have_count(4)
+    actor_page.wait_for_timeout(1500)  # time for the read frame to go and its answers to come
+    reads = [frame for frame in sent if frame["type"] == "read"]
+    print(
+        f"\n{len(burst)} messages received: {len(requests)} HTTP requests, frames sent "
+        f"{[frame['type'] for frame in sent]}, received {[frame['type'] for frame in received]}"
+    )
+    assert requests == []
+    last = Message.objects.filter(conversation=conversation).latest("pk")
+    assert reads == [{"type": "read", "conversation": conversation.pk, "up_to": last.pk}]
+    assert [frame["type"] for frame in received].count("message.new") == len(burst)
+
+    # One at a time, each is a burst of its own: one "read" each, and still no request.
+    sent.clear()
+    received.clear()
+    for number, body in enumerate(("One more thing:", "bring your portfolio."), start=5):
+        in_thread(
+            conversations.send_message,
+            sender=mentor,
+            conversation=conversation,
+            body=body,
+            client_id=uuid.uuid4(),
+        )
+        expect(actor_messages).to_have_count(number)
+        actor_page.wait_for_timeout(1000)
+    print(
+        f"2 messages one at a time: {len(requests)} HTTP requests, frames sent "
+        f"{[frame['type'] for frame in sent]}, received {[frame['type'] for frame in received]}"
+    )
+    assert requests == []
+    assert [frame["type"] for frame in sent] == ["read", "read"]
+
+    # The actor answers over the socket: their own message arrives live with its controls.
+    actor_page.get_by_role("textbox", name="Your message:").fill(NO_JS)
+    actor_page.get_by_role("button", name="Send").click()
+    expect(actor_messages).to_have_count(7)
+    own = actor_messages.last
+    expect(own).to_contain_text(NO_JS)
+    expect(own).to_have_class(re.compile(r"\bchat-message-own\b"))
+    expect(own.get_by_text("Edit", exact=True)).to_be_visible()
+    expect(own.get_by_role("button", name="Delete")).to_be_visible()
+    expect(own.get_by_role("link", name="Report")).to_have_count(0)
+    for theirs in actor_messages.all()[1:6]:
+        expect(theirs.get_by_role("link", name="Report")).to_be_visible()
+        expect(theirs.get_by_role("button", name="Delete")).to_have_count(0)
+    live_markup = normalised(actor_messages.evaluate_all("items => items.map(i => i.outerHTML)"))
+    for width, height in ((390, 844), (1366, 900)):
+        actor_page.set_viewport_size({"width": width, "height": height})
+        actor_page.screenshot(path=str(tmp_path / f"conversation-{width}.png"), full_page=True)
+        expect(own.get_by_role("button", name="Delete")).to_be_visible()
+    assert_accessible(actor_page)
+
+    actor_page.reload()
+    expect(actor_messages).to_have_count(7)
+    assert normalised(actor_messages.evaluate_all("items => items.map(i => i.outerHTML)")) == (
+        live_markup
+    )

@@ -32,7 +32,7 @@ def test_a_message_is_recorded_as_one_event_to_its_conversation_after_commit(
     assert sent == [
         LiveEvent(
             events.conversation_group(direct.pk),
-            {"type": "message.new", "message": events.message_payload(message)},
+            events.message_event("message.new", message),
         )
     ]
 

@@ -96,22 +96,28 @@ class Live:
         self.communicators: list[WebsocketCommunicator] = []
 
     async def open(
-        self, cookie: bytes | None, *, origin: tuple[bytes, bytes] | None = ORIGIN
+        self,
+        cookie: bytes | None,
+        *,
+        origin: tuple[bytes, bytes] | None = ORIGIN,
+        language: str | None = None,
     ) -> tuple[Socket, bool]:
         headers = [origin] if origin else []
         if cookie:
             headers.append((b"cookie", cookie))
+        if language:  # the browser's Accept-Language
+            headers.append((b"accept-language", language.encode()))
         communicator = WebsocketCommunicator(application, "/ws/", headers=headers)
         self.communicators.append(communicator)
         accepted, _subprotocol = await communicator.connect(timeout=WAIT)
         return Socket(communicator), accepted
 
-    async def connect(self, user: User) -> Socket:
+    async def connect(self, user: User, *, language: str | None = None) -> Socket:
         _client, cookie = await db(signed_in)(user)
-        return await self.connect_with(cookie)
+        return await self.connect_with(cookie, language=language)
 
-    async def connect_with(self, cookie: bytes) -> Socket:
-        socket, accepted = await self.open(cookie)
+    async def connect_with(self, cookie: bytes, *, language: str | None = None) -> Socket:
+        socket, accepted = await self.open(cookie, language=language)
         assert accepted
         socket.hello = await socket.receive_type("hello")
         socket.unread = await socket.receive_type("unread")
