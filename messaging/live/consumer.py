@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -46,6 +48,27 @@ HANDLED = {
     "live.close",
     "live.probe",
 }
+
+
+# The JSON text of the latest message events, per language: a message to a group of 1,000 is
+# encoded once per process instead of once per socket (its markup makes it about 1.5 KB).
+_encoded: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+ENCODED_KEPT = 64
+
+
+def encoded(event: dict[str, Any]) -> str:
+    """`event` (a message event in one language) as JSON text, encoded once per process."""
+    message = event.get("message") or {}
+    key = (event.get("type"), message.get("id"), message.get("body"), message.get("html"))
+    try:
+        text = _encoded.get(key)
+    except TypeError:  # not of the shape messaging.events builds
+        return json.dumps(event)
+    if text is None:
+        text = _encoded[key] = json.dumps(event)
+        if len(_encoded) > ENCODED_KEPT:
+            _encoded.popitem(last=False)
+    return text
 
 
 def clock() -> float:
@@ -259,7 +282,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 return
             if kind == "typing" and event.get("user") == self.user.pk:
                 return  # nobody needs to see their own typing
-            event = events.in_language(event, self.language)
+            if kind != "typing":
+                await self.send(text_data=encoded(events.in_language(event, self.language)))
+                return
         await self.send_json(event)
         if kind == "read":
             await self._send_unread()
