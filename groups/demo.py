@@ -11,7 +11,7 @@ from django.db import transaction
 
 from groups import services
 from groups.models import Group
-from messaging.conversations import send_message
+from messaging.services.conversations import send_message
 from pilots.models import Pilot
 from profiles.demo import STAFF_EMAIL
 from profiles.models import User

@@ -2,8 +2,8 @@
 members, join and leave discussion groups, archive, and lock a closed pilot's conversations.
 
 Each loop has one messaging conversation (kind GROUP, context "group:<id>"). Every change of
-members goes through `messaging.conversations.set_participants`, so a removal takes effect on
-sockets already open; archiving or closing the pilot locks the conversation (read-only).
+members goes through `messaging.services.conversations.set_participants`, so a removal takes
+effect on sockets already open; archiving or closing the pilot locks the conversation (read-only).
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from django.utils.translation import gettext_lazy as _
 
 from groups.models import Group, GroupMember
 from mentoring.errors import UserError
-from messaging.conversations import (
+from messaging.models import Conversation
+from messaging.services.conversations import (
     create_group_conversation,
     lock,
     lock_all,
     set_participants,
     unlock_all,
 )
-from messaging.models import Conversation
 from pilots.models import Participation, Pilot, Role
 from profiles.matching import Suggestion, join_words, suggest_matches
 from profiles.models import Profile, User

@@ -1,8 +1,9 @@
 """The one base of refusals a person sees: a service raises a subclass with a message written
 for the person who tried (translatable), and a view or the socket shows that message.
 
-Each app names its own refusals (`messaging.services.NotAllowed`, `pilots.services.PilotClosed`,
-`groups.services.GroupError`, `pilots.invitations.InvitationError`), all of them `UserError`s.
+Each app names its own refusals (`messaging.services.conversations.NotAllowed`,
+`pilots.services.PilotClosed`, `groups.services.GroupError`,
+`pilots.invitations.InvitationError`), all of them `UserError`s.
 """
 
 from __future__ import annotations

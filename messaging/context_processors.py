@@ -7,8 +7,8 @@ from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from messaging import conversations
 from messaging.models import Notification
+from messaging.services import conversations
 from profiles.models import User
 
 

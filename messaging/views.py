@@ -19,14 +19,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from mentoring.http import int_param, safe_next
 from mentoring.types import AuthedRequest
-from messaging import conversations, events, services
+from messaging import events, services
 from messaging.access import (
     get_conversation_for_participant,
     get_message_for_participant,
     get_person_for_user,
 )
-from messaging.conversations import MessagingError
 from messaging.forms import (
     EditMessageForm,
     MessageForm,
@@ -34,6 +34,8 @@ from messaging.forms import (
     ReportForm,
 )
 from messaging.models import Block, Conversation, Message, Notification, Participant
+from messaging.services import conversations
+from messaging.services.conversations import MessagingError
 
 
 @login_required
@@ -86,22 +88,6 @@ class ConversationRow:
     conversation: Conversation
     others: list[Participant]
     unread: int
-
-
-def _int_param(value: str | None) -> int | None:
-    """A non-negative id from the query string; None if absent or not one."""
-    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 18:
-        return None
-    return int(value)
-
-
-def _safe_next(request: AuthedRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
 
 
 def _others(user: Any) -> Prefetch[Any]:
@@ -174,7 +160,7 @@ def _conversation_page(
     form: MessageForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    before = _int_param(request.GET.get("before"))
+    before = int_param(request.GET.get("before"))
     shown = conversations.history(
         conversation=conversation, before_id=before, limit=HISTORY_PAGE + 1
     )
@@ -243,7 +229,7 @@ def history_json(request: AuthedRequest, pk: int) -> HttpResponse:
     """What came after `after` (a reconnecting client resyncs), oldest first, at most 50: the
     payloads of "message.new", each with its markup in the page's language."""
     item = get_conversation_for_participant(request.user, pk)
-    after = _int_param(request.GET.get("after", "0"))
+    after = int_param(request.GET.get("after", "0"))
     if after is None:
         return JsonResponse({"error": "after must be a message id"}, status=400)
     shown = conversations.history(conversation=item, after_id=after, limit=HISTORY_PAGE)
@@ -317,7 +303,7 @@ def block(request: AuthedRequest, user_id: int) -> HttpResponse:
             _("You have blocked %(name)s. They cannot write to you any more.")
             % {"name": person.display_name},
         )
-    return redirect(_safe_next(request, reverse("messaging:conversations")))
+    return redirect(safe_next(request, reverse("messaging:conversations")))
 
 
 @login_required
@@ -326,7 +312,7 @@ def unblock(request: AuthedRequest, user_id: int) -> HttpResponse:
     person = get_person_for_user(request.user, user_id)
     conversations.unblock(blocker=request.user, blocked=person)
     messages.success(request, _("You have unblocked %(name)s.") % {"name": person.display_name})
-    return redirect(_safe_next(request, reverse("messaging:conversations")))
+    return redirect(safe_next(request, reverse("messaging:conversations")))
 
 
 def report_page(

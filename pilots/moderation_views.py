@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mentoring.types import AuthedRequest
-from messaging import conversations
 from messaging.models import Report
+from messaging.services import conversations
 from pilots import services
 from pilots.access import get_pilot_for_staff, get_report_for_staff
 

@@ -26,7 +26,7 @@ fi
 [ ${#benches[@]} -gt 0 ] || { echo "No benchmarks in benchmarks/w*.py" >&2; exit 2; }
 
 svc_dir=""
-cleanup() { [ -n "$svc_dir" ] && scripts/services.sh stop "$svc_dir"; }
+cleanup() { if [ -n "$svc_dir" ]; then scripts/services.sh stop "$svc_dir"; fi; }
 trap cleanup EXIT
 
 if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then

@@ -18,7 +18,7 @@ if ! [ -x /usr/bin/chromium ]; then
 fi
 
 svc_dir=""
-cleanup() { [ -n "$svc_dir" ] && scripts/services.sh stop "$svc_dir"; }
+cleanup() { if [ -n "$svc_dir" ]; then scripts/services.sh stop "$svc_dir"; fi; }
 trap cleanup EXIT
 
 if [ -z "${DATABASE_URL:-}" ] || [ -z "${REDIS_URL:-}" ]; then

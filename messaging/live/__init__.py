@@ -5,8 +5,8 @@
 - `consumer`: `LiveConsumer`. On connect a signed-in, active user within the cap on open
   sockets joins `user.<id>` and the groups of their conversations, and gets "hello", "unread"
   and "notifications". Each frame is authorised against the database and handed to the
-  services in `messaging.conversations`; live events from `messaging.events` (what the server
-  sends, in its one envelope) are forwarded, a message's markup in the page's language;
+  services in `messaging.services.conversations`; live events from `messaging.events` (what
+  the server sends, in its one envelope) are forwarded, a message's markup in the page's language;
   "membership" events make the socket join or leave a conversation's group first.
   {"type": "live.close"} (logout, password change, deactivation) closes the socket, and every
   RECHECK_INTERVAL seconds a frame rechecks the session with Django's own `get_user`.

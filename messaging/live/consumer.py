@@ -20,9 +20,10 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from messaging import conversations, events
+from messaging import events
 from messaging.live import database, presence
 from messaging.live.frames import NOT_FOUND, FrameError, page_language, parse_frame
+from messaging.services import conversations
 from profiles.models import User
 
 logger = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 of DB_THREADS (`LiveConsumer._db`). Each is self-contained: its own connection from the pool,
 its own transaction, access checked through `messaging.access` (a conversation or message the
 user is not in raises Http404, the same as a missing id), state changed through the services
-in `messaging.conversations`.
+in `messaging.services.conversations`.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from django.http import HttpRequest
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
-from messaging import access, conversations
+from messaging import access
 from messaging.models import Conversation, Notification
+from messaging.services import conversations
 
 # The sockets' database work runs in a few threads of its own, so that one socket's queries
 # and commits do not queue behind another's (Channels' default is one thread per process).
@@ -43,6 +44,10 @@ def signed_in_user(user_id: int, session_key: str | None) -> Any:
     store: type[SessionBase] = import_string(f"{settings.SESSION_ENGINE}.SessionStore")
     request = HttpRequest()
     request.session = store(session_key)
+    # get_user() may write the session: it flushes one whose password hash no longer matches
+    # (what a page request does too), and with SECRET_KEY_FALLBACKS set it would cycle the
+    # session key, which a socket cannot send to the browser: before setting fallbacks, give
+    # this request a store whose cycle_key() keeps the key.
     user = get_user(request)
     if not user.is_authenticated or user.pk != user_id:
         return None

@@ -7,8 +7,13 @@
 - `digests`: the daily digest and the "new messages" e-mails
 - `notifications`: read marks and e-mail choices
 - `due`: messaging's scheduled work (`run_due`: the outbox sweeper, digests, message e-mails)
+- `conversations`: conversations and their messages (start, send once per client id, edit,
+  delete, read markers, unread counts, history, blocks, reports, read-only), called as
+  `messaging.services.conversations.send_message(...)`: the caller (pilots, groups) has decided
+  who takes part; messaging checks only its own rules.
 """
 
+from messaging.services import conversations
 from messaging.services.delivery import (
     Outcome,
     broadcast,
@@ -28,6 +33,7 @@ __all__ = [
     "DueReport",
     "Outcome",
     "broadcast",
+    "conversations",
     "deliver",
     "enqueue",
     "give_up",

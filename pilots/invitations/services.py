@@ -3,7 +3,7 @@ signed, expiring link to sign up (verified by that link) or to join with an exis
 
 Services here are the only way invitations change; views, tasks and the admin call them.
 E-mails are enqueued after commit (`pilots.tasks.send_invitation`), so a rolled-back
-transaction sends nothing. The rate limit needs the request, so the views apply it.
+transaction sends nothing. The views apply the rate limit (`mentoring.ratelimit`).
 """
 
 from __future__ import annotations

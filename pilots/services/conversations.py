@@ -2,8 +2,8 @@
 
 Pilots decides, messaging delivers: the rules of a pilot (both take part in it, their roles
 may talk, an actor has finished the orientation, the pilot is open) are checked here, then
-`messaging.conversations.start_conversation` stores the conversation under the pilot's context,
-tagged with this week's theme if the starter chose it. Messaging checks only its own rules
+`messaging.services.conversations.start_conversation` stores the conversation under the pilot's
+context, tagged with this week's theme if the starter chose it. Messaging checks only its own rules
 (blocks, an active recipient, rate limits).
 """
 
@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
-from messaging import conversations
 from messaging.models import Conversation
+from messaging.services import conversations
 from pilots.models import Participation, Pilot, Role
 from pilots.services.membership import orientation_done
 from pilots.services.schedule import current_themes
@@ -36,8 +36,8 @@ ALLOWED_PAIRS = {
 
 
 class ConversationRefused(conversations.NotAllowed):
-    """The pilots' rules refuse a new conversation (a kind of messaging's NotAllowed, so the
-    socket and the pages treat both alike)."""
+    """The pilots' rules refuse a new conversation (a kind of messaging's NotAllowed: whoever
+    catches messaging's refusals catches this one too)."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,9 @@ def start_pilot_conversation(
     Raises ConversationRefused when the pilots' rules say no, messaging's errors when its own
     rules do. Idempotent per (sender, client_id), as messaging's start is.
     """
+    started = conversations.started_with(starter=sender, client_id=client_id)
+    if started is not None:  # the form posted again: the rules may have changed since
+        return started
     refusal = conversation_refusal(sender=sender, recipient=recipient)
     if refusal is not None:
         raise ConversationRefused(refusal)

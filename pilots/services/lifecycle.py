@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from mentoring.errors import UserError
-from messaging import conversations
+from messaging.services import conversations
 from pilots import signals
 from pilots.models import Pilot, Role
 from pilots.services.membership import add_participant
@@ -22,7 +23,9 @@ class PilotClosed(UserError):
 
 def ensure_open(pilot: Pilot) -> None:
     if pilot.is_closed:
-        raise PilotClosed(pilot.slug)
+        raise PilotClosed(
+            _("%(pilot)s is closed: nothing new can be posted in it.") % {"pilot": pilot.name}
+        )
 
 
 @transaction.atomic

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from messaging import conversations
 from messaging.models import Report
+from messaging.services import conversations
 from pilots import signals
 from pilots.models import (
     Announcement,

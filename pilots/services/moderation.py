@@ -6,9 +6,9 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from messaging import conversations
 from messaging import services as messaging
 from messaging.models import Kind, Report
+from messaging.services import conversations
 from pilots import signals
 from pilots.models import Pilot
 

@@ -25,8 +25,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from playwright.sync_api import BrowserContext, Locator, Page, WebSocket, expect
 
-from messaging import conversations, events
+from messaging import events
 from messaging.models import Conversation, Message
+from messaging.services import conversations
 from pilots import services
 from pilots.models import Pilot, Role, Week
 from profiles.models import Organisation, Profile, User

@@ -14,9 +14,10 @@ from django.http import Http404
 from groups import services
 from groups.models import Group, GroupMember
 from groups.services import GroupError
-from messaging import conversations, events
+from messaging import events
 from messaging.access import get_conversation_for_participant
-from messaging.conversations import ReadOnly
+from messaging.services import conversations
+from messaging.services.conversations import ReadOnly
 from pilots import services as pilot_services
 from pilots.models import Pilot, Role
 from profiles.models import User

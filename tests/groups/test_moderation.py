@@ -10,7 +10,7 @@ from django.test import Client
 
 from groups import services
 from groups.models import Group
-from messaging import conversations
+from messaging.services import conversations
 from pilots.models import Pilot
 from profiles.models import User
 

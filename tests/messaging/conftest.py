@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from messaging import conversations
 from messaging.live import consumer as live_consumer
 from messaging.models import Conversation
+from messaging.services import conversations
 from pilots.models import Pilot
 from profiles.models import User
 from tests.support.sockets import FakeClock, Live

@@ -9,8 +9,8 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
-from messaging import conversations
 from messaging.models import Block, Report
+from messaging.services import conversations
 from pilots.models import Pilot
 from profiles.models import User
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from messaging import conversations
 from messaging.models import Block, Conversation, Message
+from messaging.services import conversations
 from pilots.models import Pilot
 from profiles.models import User
 from tests.support.conversations import page_url, say

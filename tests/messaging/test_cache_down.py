@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from messaging import conversations
 from messaging.models import Message
+from messaging.services import conversations
 from pilots.models import Pilot
 from profiles.models import User
 

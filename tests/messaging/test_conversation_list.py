@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from messaging import conversations
 from messaging.models import Conversation, Participant
+from messaging.services import conversations
 from pilots import services as pilot_services
 from pilots.models import Pilot, Role
 from profiles.models import User

@@ -14,8 +14,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from messaging import conversations
 from messaging.models import Conversation, Message
+from messaging.services import conversations
 from pilots import services as pilot_services
 from pilots.models import Pilot, Role
 from profiles.models import User

@@ -13,9 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from messaging import conversations
-from messaging.conversations import NotAllowed, RateLimited, ReadOnly
 from messaging.models import Conversation, Message
+from messaging.services import conversations
+from messaging.services.conversations import NotAllowed, RateLimited, ReadOnly
 from pilots import services as pilot_services
 from pilots.models import Material, Pilot, Role
 from profiles.models import User

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from messaging import conversations
 from messaging.models import Conversation, Message
+from messaging.services import conversations
 from pilots.models import Pilot
 from profiles.models import User
 from tests.support.processes import Server, database_url

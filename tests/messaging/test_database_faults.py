@@ -25,8 +25,8 @@ from django.db import OperationalError, connection
 from django.test import Client
 
 from mentoring import views as site_views
-from messaging import conversations
 from messaging.models import Delivery, Notification
+from messaging.services import conversations
 from pilots import services as pilot_services
 from pilots.models import Announcement, Pilot
 from profiles.models import User

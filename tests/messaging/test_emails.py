@@ -19,9 +19,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
 from mentoring.emails import build_email
-from messaging import conversations
 from messaging import services as messaging
 from messaging.models import Delivery, Kind
+from messaging.services import conversations
 from messaging.services.emails import BroadcastEmail
 from pilots.models import Pilot
 from profiles.models import User

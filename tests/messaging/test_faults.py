@@ -17,9 +17,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from messaging import conversations
 from messaging import services as messaging
 from messaging.models import Broadcast, Conversation, Delivery, Message, Notification
+from messaging.services import conversations
 from pilots import services
 from pilots.models import Announcement, Participation, Pilot, Role, Week
 from profiles.models import User

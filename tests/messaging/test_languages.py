@@ -12,9 +12,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone, translation
 
-from messaging import conversations
 from messaging import services as messaging
 from messaging.models import Conversation, Delivery, Kind, Notification
+from messaging.services import conversations
 from pilots.models import Pilot
 from profiles.models import User
 

@@ -7,8 +7,9 @@ import uuid
 
 import pytest
 
-from messaging import conversations, events
+from messaging import events
 from messaging.models import Conversation
+from messaging.services import conversations
 from pilots.models import Pilot
 from profiles.models import User
 from tests.support.live_events import CaptureLiveEvents, LiveEvent

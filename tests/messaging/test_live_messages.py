@@ -19,9 +19,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from messaging import conversations, events
+from messaging import events
 from messaging.live.database import signed_in_user
 from messaging.models import Conversation, Message
+from messaging.services import conversations
 from profiles.models import User
 from tests.support.html import Html
 from tests.support.sockets import Live, Socket, db, send_frame, signed_in, store_message

@@ -14,9 +14,10 @@ from django.core import mail
 from django.core.cache import cache
 from django.utils import timezone
 
-from messaging import conversations, events
+from messaging import events
 from messaging import services as messaging
 from messaging.models import Conversation, Delivery, Kind, Notification
+from messaging.services import conversations
 from pilots.models import Pilot
 from profiles.models import User
 

@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from messaging import conversations
 from messaging.models import Broadcast, Conversation, Delivery, Message, Report
+from messaging.services import conversations
 from pilots import services as pilot_services
 from pilots import signals as pilot_signals
 from pilots.models import Participation, Pilot, Role

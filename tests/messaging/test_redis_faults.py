@@ -25,8 +25,8 @@ from django.conf import settings
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from messaging import conversations
 from messaging.models import Message
+from messaging.services import conversations
 from pilots.models import Pilot
 from profiles.models import User
 from tests.support.processes import Server, database_url, free_port

@@ -20,9 +20,9 @@ from django.core import mail
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from messaging import conversations
 from messaging import services as messaging
 from messaging.models import Delivery, Kind, Notification
+from messaging.services import conversations
 from messaging.tasks import run_due as run_due_task
 from pilots.models import Pilot
 from profiles.models import User

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from messaging import conversations
 from messaging.models import Conversation, Message
+from messaging.services import conversations
 from pilots.models import Pilot
 from profiles.models import User
 from tests.support.sockets import (

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from messaging import conversations
 from messaging.models import Conversation
+from messaging.services import conversations
 from pilots import services as pilot_services
 from pilots.models import Material, Pilot, Week
 from profiles.models import Profile, User
@@ -178,3 +178,26 @@ def test_only_a_theme_on_offer_can_be_chosen(
             theme_of="pilot:999999",
         )
     assert not Conversation.objects.exists()
+
+
+def test_the_start_form_posted_again_leads_to_the_started_conversation_though_rules_changed(
+    pilot: Pilot, alice: User, mentor_maria: User
+) -> None:
+    """Back and POST again after the pilot closed: the conversation started the first time,
+    not a refusal (the client id says it is the same form)."""
+    client_id = uuid.uuid4()
+
+    def start() -> Conversation:
+        return pilot_services.start_pilot_conversation(
+            sender=alice, recipient=mentor_maria, subject="Q", body="Hi", client_id=client_id
+        )
+
+    first = start()
+    Pilot.objects.filter(pk=pilot.pk).update(status=Pilot.Status.CLOSED)
+
+    assert start() == first
+    with pytest.raises(conversations.NotAllowed):
+        pilot_services.start_pilot_conversation(
+            sender=alice, recipient=mentor_maria, subject="Q", body="Hi", client_id=uuid.uuid4()
+        )
+    assert Conversation.objects.count() == 1

@@ -13,8 +13,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from messaging import conversations
 from messaging.models import Broadcast, Conversation, Kind, Notification
+from messaging.services import conversations
 from pilots import services
 from pilots.models import Pilot, Role
 from profiles.models import User

@@ -8,8 +8,8 @@ import uuid
 from django.urls import reverse
 from django.utils import timezone
 
-from messaging import conversations
 from messaging.models import Conversation, Message
+from messaging.services import conversations
 from profiles.models import User
 from tests.support.html import Html, markup
 

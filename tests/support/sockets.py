@@ -24,8 +24,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Origin
 
 from mentoring.asgi import application
-from messaging import conversations, events
+from messaging import events
 from messaging.models import Conversation, Message
+from messaging.services import conversations
 from profiles.models import User
 from tests.support.processes import Server
 

@@ -83,6 +83,12 @@ def start_direct(
     return conversation
 
 
+def started_with(*, starter: User, client_id: uuid.UUID) -> Conversation | None:
+    """The conversation `starter` already started with this client id (a form posted again)."""
+    first = Message.objects.filter(sender=starter, client_id=client_id).first()
+    return first.conversation if first is not None else None
+
+
 def start_conversation(
     *,
     starter: User,
@@ -100,9 +106,9 @@ def start_conversation(
 
     Idempotent per (starter, client_id): a form posted twice starts one conversation.
     """
-    first = Message.objects.filter(sender=starter, client_id=client_id).first()
-    if first is not None:
-        return first.conversation
+    started = started_with(starter=starter, client_id=client_id)
+    if started is not None:
+        return started
     try:
         with transaction.atomic():
             conversation = start_direct(
@@ -113,10 +119,10 @@ def start_conversation(
     except NotAllowed:
         # The same form posted twice at once: the other request stored the first message
         # (in a conversation of its own), this one rolled back. Both lead to that one.
-        first = Message.objects.filter(sender=starter, client_id=client_id).first()
-        if first is None:
+        started = started_with(starter=starter, client_id=client_id)
+        if started is None:
             raise
-        return first.conversation
+        return started
 
 
 @transaction.atomic
