@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.static import serve
 
 from mentoring import views
@@ -22,6 +23,17 @@ urlpatterns = [
     path("", include("profiles.urls")),
     path("", include("messaging.urls")),
     path("pilots/", include("pilots.urls")),
+    # Where starting a conversation and reporting someone lived until pilots took them over.
+    path(
+        "people/<int:user_id>/talk/",
+        RedirectView.as_view(pattern_name="pilots:start_conversation", permanent=True),
+    ),
+    path(
+        "people/<int:user_id>/report/",
+        RedirectView.as_view(
+            pattern_name="pilots:report_person", permanent=True, query_string=True
+        ),
+    ),
     path("", include("groups.urls")),  # /loops/ and /pilots/<slug>/staff/loops/
     # Avatars are re-encoded JPEGs we wrote ourselves; serving them from the app keeps the
     # deployment to one kind of process. A CDN or proxy may take this over.

@@ -201,3 +201,17 @@ def test_the_start_form_posted_again_leads_to_the_started_conversation_though_ru
             sender=alice, recipient=mentor_maria, subject="Q", body="Hi", client_id=uuid.uuid4()
         )
     assert Conversation.objects.count() == 1
+
+
+def test_the_old_addresses_of_the_start_and_report_pages_redirect(
+    alice: User, mentor_maria: User, client_for: Any
+) -> None:
+    client = client_for(alice)
+    talk = client.get(f"/people/{mentor_maria.pk}/talk/")
+    report = client.get(f"/people/{mentor_maria.pk}/report/?next=/conversations/")
+
+    assert talk.status_code == report.status_code == 301
+    assert talk["Location"] == reverse("pilots:start_conversation", args=[mentor_maria.pk])
+    assert report["Location"] == (
+        reverse("pilots:report_person", args=[mentor_maria.pk]) + "?next=/conversations/"
+    )
