@@ -15,7 +15,6 @@ from django.contrib.auth import get_user, get_user_model
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext_lazy as _
 
 from messaging import access
 from messaging.models import Conversation, Notification
@@ -89,8 +88,7 @@ def read(user: Any, frame: dict[str, Any]) -> None:
 
 def may_type(user: Any, frame: dict[str, Any]) -> None:
     conversation = access.get_conversation_for_participant(user, frame["conversation"])
-    if conversation.is_read_only:
-        raise conversations.ReadOnly(_("This conversation is read-only now."))
+    conversations.check_writable(conversation)
 
 
 def unread(user: Any) -> Unread:

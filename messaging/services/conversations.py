@@ -197,12 +197,18 @@ def _check_rate(user: User) -> None:
         raise RateLimited(_("You are sending messages too fast. Wait a moment and try again."))
 
 
+def check_writable(conversation: Conversation) -> None:
+    """Raises ReadOnly when nothing new may be written in the conversation (its pilot or group
+    has closed, or someone has left it)."""
+    if conversation.is_read_only:
+        raise ReadOnly(_("This conversation is read-only now."))
+
+
 def _recipients(conversation: Conversation, sender: User) -> dict[int, str]:
     """The other active participants, whom `sender` may write to now, with the language to
     notify each in, in one query. Raises ReadOnly, or NotAllowed when either of a direct
     conversation's two has blocked the other."""
-    if conversation.is_read_only:
-        raise ReadOnly(_("This conversation is read-only now."))
+    check_writable(conversation)
     others = Participant.objects.filter(conversation=conversation, left_at__isnull=True).exclude(
         user=sender
     )
@@ -308,8 +314,7 @@ def check_may_change(*, user: User, message: Message) -> None:
     window = datetime.timedelta(seconds=settings.MESSAGE_EDIT_WINDOW)
     if timezone.now() - message.created_at > window:
         raise NotAllowed(_("Messages can be changed only for a while after sending."))
-    if message.conversation.is_read_only:
-        raise ReadOnly(_("This conversation is read-only now."))
+    check_writable(message.conversation)
 
 
 @transaction.atomic
