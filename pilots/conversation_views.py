@@ -3,6 +3,8 @@ pilots decides who may talk and under which pilot it is filed; messaging stores 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,14 +21,23 @@ from messaging.views import report_page
 from pilots import services
 from profiles.access import get_profile_for_viewer
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 @login_required
 def start_conversation(request: AuthedRequest, user_id: int) -> HttpResponse:
     """Start a conversation with someone about one concrete question."""
     profile = get_profile_for_viewer(request.user, user_id)
     person = profile.user
-    refusal = services.conversation_refusal(sender=request.user, recipient=person)
+    refusal = services.start_refusal(sender=request.user, recipient=person)
     form = None
+    next_url, alternatives = "", []
+    next_label: StrOrPromise = ""
+    if refusal is not None and refusal.why == services.Why.UNAVAILABLE:
+        alternatives = services.other_mentors(sender=request.user, instead_of=person)
+    elif refusal is not None:
+        next_url, next_label = services.next_step(refusal, recipient_id=person.pk)
     if refusal is None:
         shared = services.shared_pilots(sender=request.user, recipient=person)
         themes = [
@@ -54,8 +65,18 @@ def start_conversation(request: AuthedRequest, user_id: int) -> HttpResponse:
         .filter(kind=Conversation.Kind.DIRECT, participants__user=person)
         .order_by("-created_at")[:5]
     )
-    context = {"profile": profile, "person": person, "form": form, "refusal": refusal}
-    return render(request, "pilots/start_conversation.html", {**context, "earlier": earlier})
+    context = {
+        "profile": profile,
+        "person": person,
+        "form": form,
+        "refusal": refusal.message if refusal else None,
+        "next_url": next_url,
+        "next_label": next_label,
+        "unavailable": refusal is not None and refusal.why == services.Why.UNAVAILABLE,
+        "alternatives": alternatives,
+        "earlier": earlier,
+    }
+    return render(request, "pilots/start_conversation.html", context)
 
 
 def _theme_label(found: services.SharedPilot, *, several: bool) -> str:

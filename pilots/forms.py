@@ -22,7 +22,7 @@ from profiles.models import Organisation, User
 # A pilot runs for weeks or months; a typo in a year must not plan thousands of weeks.
 MAX_PILOT_DAYS = 366
 # Slugs that would collide with the pilots app's own URLs (/pilots/new/).
-RESERVED_SLUGS = {"new", "calendar"}
+RESERVED_SLUGS = {"new", "calendar", "join"}
 MAX_PROMPTS = 20
 MAX_PROMPT_LENGTH = 300
 
@@ -260,6 +260,17 @@ class InviteForm(forms.Form):
         if data.get("earns_credits") and data.get("role") != Role.ACTOR:
             self.add_error("earns_credits", _("Only actors earn study credits."))
         return data
+
+
+class JoinCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Invitation code"),
+        max_length=20,  # the 8 characters, with room for spaces and dashes typed around them
+        help_text=_("8 letters and digits, e.g. ABCD-2345. Your pilot's staff give it to you."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
 
 
 class CsvUploadForm(forms.Form):

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_POST
 from mentoring import ratelimit
 from mentoring.types import AuthedRequest
 from pilots import invitations as service
+from pilots import services as pilot_services
 from pilots.access import get_invitation_for_staff, get_pilot_for_staff
 from pilots.forms import AcceptSignupForm, CsvUploadForm, InviteForm
 from pilots.invitations import CsvRow, InvitationError, InvitationLinkError, LinkProblem, Status
@@ -117,6 +118,9 @@ def _render_list(
             "pilot": pilot,
             "section": "invitations",
             "max_age_days": settings.INVITATION_MAX_AGE_DAYS,
+            "join_url": request.build_absolute_uri(reverse("pilots:join"))
+            + "?"
+            + urlencode({"code": pilot.join_code}),
             "form": form,
             "page": page,
             "rows": rows,
@@ -161,6 +165,19 @@ def revoke(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
         )
     else:
         messages.error(request, _("This invitation was already accepted or revoked."))
+    return redirect("pilots:invitations", slug=slug)
+
+
+@login_required
+@require_POST
+def rotate_code(request: AuthedRequest, slug: str) -> HttpResponse:
+    pilot = get_pilot_for_staff(request.user, slug)
+    pilot_services.rotate_join_code(pilot=pilot)
+    messages.success(
+        request,
+        _("The invitation code is now %(code)s. The old code no longer works.")
+        % {"code": pilot.join_code_display},
+    )
     return redirect("pilots:invitations", slug=slug)
 
 

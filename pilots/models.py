@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import secrets
 import uuid
 from typing import Any
 
@@ -18,6 +19,15 @@ from mentoring.validators import validate_clean_text
 from profiles.models import Organisation
 
 ACCENT = re.compile(r"#[0-9a-fA-F]{6}\Z")
+
+# A pilot's invitation code: read aloud, typed from a slide or a phone, so no 0/O or 1/I.
+JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 8
+
+
+def new_join_code() -> str:
+    """A fresh random invitation code (40 bits: guessing is kept out by a rate limit)."""
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
 
 
 class Role(models.TextChoices):
@@ -77,6 +87,15 @@ class Pilot(models.Model):
         default=False,
         help_text=_("Actors can start conversations only after finishing the required materials."),
     )
+    # Anyone signed in who has it joins as an actor (pilots.services.join_with_code); staff
+    # rotate it (rotate_join_code) and the old one stops working.
+    join_code = models.CharField(
+        _("invitation code"),
+        max_length=JOIN_CODE_LENGTH,
+        unique=True,
+        default=new_join_code,
+        editable=False,
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = PilotQuerySet.as_manager()
@@ -107,6 +126,17 @@ class Pilot(models.Model):
     def is_closed(self) -> bool:
         """Closed and archived pilots stay readable; nothing new can be posted in them."""
         return self.status in (self.Status.CLOSED, self.Status.ARCHIVED)
+
+    @property
+    def accepts_joining(self) -> bool:
+        """People can join while the pilot recruits or runs, not while a draft or after it."""
+        return self.status in (self.Status.RECRUITING, self.Status.RUNNING)
+
+    @property
+    def join_code_display(self) -> str:
+        """The code in two halves, easier to read and type: "ABCD-EFGH"."""
+        half = len(self.join_code) // 2
+        return f"{self.join_code[:half]}-{self.join_code[half:]}"
 
     @property
     def context(self) -> str:

@@ -1,4 +1,5 @@
-"""Pilots answer profiles' questions about circles: a pilot is one (profiles.signals)."""
+"""Pilots answer profiles' questions (profiles.signals): a pilot is a circle, and its rules
+decide whom a profile page offers a conversation with."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from pilots import services
-from profiles.signals import circle_managed, circle_members
+from profiles.signals import circle_managed, circle_members, conversation_offers
 
 
 @receiver(circle_members, dispatch_uid="pilots_circle_members")
@@ -18,3 +19,8 @@ def pilot_members(sender: Any, user: Any, **kwargs: Any) -> Any:
 @receiver(circle_managed, dispatch_uid="pilots_circle_managed")
 def pilot_managed(sender: Any, user: Any, **kwargs: Any) -> Any:
     return services.managed_member_ids(user)
+
+
+@receiver(conversation_offers, dispatch_uid="pilots_conversation_offers")
+def pilot_conversation_offers(sender: Any, viewer: Any, user_ids: Any, **kwargs: Any) -> Any:
+    return services.conversation_offers(viewer=viewer, user_ids=user_ids)

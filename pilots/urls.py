@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.my_pilots, name="list"),
     path("calendar/<uuid:token>.ics", views.calendar, name="calendar"),
     path("new/", staff_views.create, name="create"),
+    path("join/", views.join, name="join"),
     path("invitations/<str:token>/", invitation_views.accept, name="accept"),
     path(
         "people/<int:user_id>/talk/",
@@ -41,6 +42,11 @@ urlpatterns = [
     ),
     # Invitations (pilots/invitation_views.py)
     path("<slug:slug>/staff/invitations/", invitation_views.invitations, name="invitations"),
+    path(
+        "<slug:slug>/staff/join-code/",
+        invitation_views.rotate_code,
+        name="rotate_join_code",
+    ),
     path("<slug:slug>/staff/invitations/import/", invitation_views.invite_csv, name="invite_csv"),
     path(
         "<slug:slug>/staff/invitations/import/confirm/",

@@ -1,5 +1,5 @@
-"""What participants see of their pilots: the home page with this week's theme, materials,
-announcements and the private calendar feed."""
+"""What participants see of their pilots: the list, joining one with its invitation code, the
+home page with this week's theme, materials, announcements and the private calendar feed."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mentoring import ratelimit
 from mentoring.types import AuthedRequest
 from pilots import services
 from pilots.access import (
@@ -25,7 +26,13 @@ from pilots.access import (
     get_material_for_participant,
     get_participation,
 )
+from pilots.forms import JoinCodeForm
 from pilots.models import Material, MaterialCompletion, Participation, Role
+
+# Wrong codes one person may try per window: enough for typos, far too few to guess 32^8 codes.
+JOIN_RATE_SCOPE = "pilot-join"
+JOIN_RATE_LIMIT = 10
+JOIN_RATE_WINDOW = 15 * 60
 
 
 @login_required
@@ -36,6 +43,42 @@ def my_pilots(request: AuthedRequest) -> HttpResponse:
         .order_by("-pilot__starts_on")
     )
     return render(request, "pilots/list.html", {"participations": participations})
+
+
+@login_required
+def join(request: AuthedRequest) -> HttpResponse:
+    """Join a pilot with its invitation code (as an actor). The link staff share fills the code
+    in (`?code=`); joining is always a POST."""
+    if request.method == "POST":
+        form = JoinCodeForm(request.POST)
+    else:
+        form = JoinCodeForm(initial={"code": request.GET.get("code", "")[:20]})
+    if request.method == "POST" and form.is_valid():
+        attempt = ratelimit.take(
+            JOIN_RATE_SCOPE, request.user.pk, limit=JOIN_RATE_LIMIT, window=JOIN_RATE_WINDOW
+        )
+        if attempt is None:
+            form.add_error(
+                None, _("Too many codes tried in a short time. Wait a quarter of an hour.")
+            )
+            return render(request, "pilots/join.html", {"form": form}, status=429)
+        try:
+            participation, created = services.join_with_code(
+                user=request.user, code=form.cleaned_data["code"]
+            )
+        except services.JoinRefused as refused:
+            form.add_error("code", str(refused.message))
+        else:
+            attempt.undo()  # only wrong codes count
+            pilot = participation.pilot
+            if created:
+                messages.success(request, _("Welcome to %(pilot)s!") % {"pilot": pilot.name})
+            else:
+                messages.info(
+                    request, _("You already take part in %(pilot)s.") % {"pilot": pilot.name}
+                )
+            return redirect(pilot.get_absolute_url())
+    return render(request, "pilots/join.html", {"form": form}, status=400 if form.is_bound else 200)
 
 
 def _materials_with_done(participation: Participation) -> list[Material]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,10 @@ from django.core.cache import cache
 from django.db.models import F, QuerySet
 from django.template.loader import get_template
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from profiles.models import Competence, Profile, ProfileCompetence
 
@@ -143,9 +145,29 @@ def load_cards(profiles: QuerySet[Profile], pks: Sequence[int]) -> list[Card]:
     ]
 
 
-def render_cards(cards: Iterable[Card]) -> list[SafeString]:
-    """Each card's HTML, from the cache where it is there, rendered (and cached) where not."""
+# Where a card's fragment takes the viewer's own footer (a "Start a conversation" button): the
+# cached HTML holds this marker, replaced per request. Escaped user text cannot contain it.
+FOOTER_SLOT = mark_safe("<!--card-footer-->")
+
+
+def start_footer(card: Card) -> SafeString:
+    """The footer of a card whose person the viewer may start a conversation with."""
+    return format_html(
+        '<p class="card-action"><a href="{}" role="button" class="secondary" aria-label="{}">'
+        "{}</a></p>",
+        reverse("pilots:start_conversation", args=[card.pk]),
+        _("Start a conversation with %(name)s") % {"name": card.display_name},
+        _("Start a conversation"),
+    )
+
+
+def render_cards(
+    cards: Iterable[Card], footers: Mapping[int, SafeString] | None = None
+) -> list[SafeString]:
+    """Each card's HTML, from the cache where it is there, rendered (and cached) where not,
+    with the viewer's `footers` (by profile id) put in."""
     cards = list(cards)
+    footers = footers or {}
     prefix = f"profiles:card:{_fingerprint()}:{get_language()}"
     keys = [f"{prefix}:{card.pk}:{_digest(card)}" for card in cards]
     cached = _get_many(keys)
@@ -155,8 +177,9 @@ def render_cards(cards: Iterable[Card]) -> list[SafeString]:
     for card, key in zip(cards, keys, strict=True):
         fragment = cached.get(key)
         if not isinstance(fragment, str):
-            fragment = fresh[key] = template.render({"card": card})
-        # Our own template's autoescaped output, stored by the line above.
+            fragment = fresh[key] = template.render({"card": card, "footer": FOOTER_SLOT})
+        fragment = fragment.replace(FOOTER_SLOT, footers.get(card.pk, ""), 1)
+        # Our own template's autoescaped output, stored by the line above, and format_html's.
         html.append(mark_safe(fragment))  # noqa: S308
     if fresh:
         _set_many(fresh)

@@ -12,3 +12,7 @@ circle_members = Signal()
 
 # Whom `user` runs a circle for as its staff: they may see profiles shown to "project staff only".
 circle_managed = Signal()
+
+# Whether `viewer` may start a conversation with each of `user_ids`: each receiver returns a
+# dict {user_id: profiles.offers.Offer}. With no receiver, nobody is offered a conversation.
+conversation_offers = Signal()

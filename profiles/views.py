@@ -15,10 +15,11 @@ from django.views.decorators.http import require_POST
 
 from mentoring.types import AuthedRequest
 from profiles.access import get_profile_for_viewer
-from profiles.cards import Card, load_cards, render_cards
+from profiles.cards import Card, load_cards, render_cards, start_footer
 from profiles.forms import AvatarForm, CompetenceFormSet, DirectoryFilterForm, ProfileForm
 from profiles.matching import suggest_matches
 from profiles.models import Organisation, Profile, ProfileQuerySet
+from profiles.offers import offers_for
 from profiles.services import ensure_profile, set_avatar
 
 
@@ -90,14 +91,26 @@ def directory(request: AuthedRequest) -> HttpResponse:
     page = _directory_page(profiles, request.GET.get("page"), visible=visible)
     query = request.GET.copy()
     query.pop("page", None)
+    # Whom the viewer may start a conversation with, asked once for the whole page.
+    offers = offers_for(request.user, [card.pk for card in page.object_list])
+    footers = {
+        card.pk: start_footer(card)
+        for card in page.object_list
+        if (offer := offers.get(card.pk)) is not None and offer.allowed
+    }
+    # A reason that is the viewer's own (in no pilot yet) is told once, above the cards.
+    own_reason = next(
+        (offer for offer in offers.values() if not offer.allowed and offer.about_viewer), None
+    )
     return render(
         request,
         "profiles/directory.html",
         {
             "form": form,
             "page": page,
-            "cards": render_cards(page.object_list),
+            "cards": render_cards(page.object_list, footers),
             "query": query.urlencode(),
+            "own_reason": own_reason,
         },
     )
 
@@ -137,7 +150,8 @@ def _directory_page(
 @login_required
 def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     profile = get_profile_for_viewer(request.user, pk)
-    return render(request, "profiles/detail.html", {"profile": profile})
+    offer = None if pk == request.user.pk else offers_for(request.user, [pk]).get(pk)
+    return render(request, "profiles/detail.html", {"profile": profile, "offer": offer})
 
 
 @login_required

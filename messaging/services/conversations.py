@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, QuerySet, Value
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Value
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +32,9 @@ from messaging.models import (
     Report,
 )
 from profiles.models import User, preferred_language
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class MessagingError(UserError):
@@ -62,6 +66,31 @@ def check_may_start(*, sender: User, recipient: User) -> None:
         raise NotAllowed(_("This person is no longer in the service."))
     if is_blocked_between(sender, recipient):
         raise NotAllowed(_("You cannot write to this person."))
+
+
+def start_refusals(*, sender: User, recipient_ids: Iterable[int]) -> dict[int, StrOrPromise]:
+    """`check_may_start` for many people at once, in one query (a page of profile cards): the
+    ones messaging refuses, each with why."""
+    ids = set(recipient_ids)
+    refused: dict[int, StrOrPromise] = {}
+    if sender.pk in ids:
+        refused[sender.pk] = _("You cannot start a conversation with yourself.")
+        ids.discard(sender.pk)
+    if not ids:
+        return refused
+    blocked = Exists(Block.objects.between(sender, OuterRef("pk")))
+    rows = (
+        User.objects.filter(pk__in=ids)
+        .filter(Q(is_active=False) | blocked)
+        .values_list("pk", "is_active")
+    )
+    for pk, is_active in rows:
+        refused[pk] = (
+            _("You cannot write to this person.")
+            if is_active
+            else _("This person is no longer in the service.")
+        )
+    return refused
 
 
 @transaction.atomic

@@ -1,14 +1,18 @@
-"""Who takes part in a pilot: joining, orientation, activity and removal."""
+"""Who takes part in a pilot: joining (also with the pilot's invitation code), orientation,
+activity and removal."""
 
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from mentoring.errors import UserError
 from messaging.models import Report
 from messaging.services import conversations
 from pilots import signals
@@ -19,8 +23,18 @@ from pilots.models import (
     Participation,
     Pilot,
     Role,
+    new_join_code,
 )
 from profiles.models import User
+
+# What a person may type around a code: spaces, dashes, lower case ("abcd-efgh").
+CODE_NOISE = re.compile(r"[\s\-\u2013\u2014]+")
+
+
+class JoinRefused(UserError):
+    """A code that joins no pilot (unknown, or its pilot is a draft or has ended)."""
+
+    code = "join_refused"
 
 
 def add_participant(
@@ -45,6 +59,50 @@ def remove_participant(*, pilot: Pilot, user: User, report: Report | None = None
     signals.participant_removed.send(sender=Pilot, pilot=pilot, user=user)
     if report is not None:
         conversations.resolve_report(report=report, outcome=Report.Outcome.REMOVED)
+
+
+def normalise_join_code(typed: str) -> str:
+    return CODE_NOISE.sub("", typed).upper()
+
+
+@transaction.atomic
+def join_with_code(*, user: User, code: str) -> tuple[Participation, bool]:
+    """Join the pilot whose invitation code `code` is, as an actor: the code is for students;
+    mentors and staff are invited one by one. Joining again changes nothing (someone already
+    in the pilot keeps their role). Returns the participation and whether it is new.
+
+    Raises JoinRefused for a code of no pilot, of a draft pilot, or of one that has ended.
+    """
+    pilot = Pilot.objects.filter(join_code=normalise_join_code(code)).first()
+    if pilot is None:
+        raise JoinRefused(_("No pilot has this code. Check it and try again."))
+    existing = Participation.objects.filter(pilot=pilot, user=user).first()
+    if existing is not None:
+        return existing, False
+    if pilot.is_closed:
+        raise JoinRefused(
+            _("%(pilot)s has ended: nobody can join it any more.") % {"pilot": pilot.name}
+        )
+    if not pilot.accepts_joining:
+        raise JoinRefused(
+            _("%(pilot)s is not open for joining yet. Try again when it starts.")
+            % {"pilot": pilot.name}
+        )
+    return add_participant(pilot=pilot, user=user, role=Role.ACTOR), True
+
+
+def rotate_join_code(*, pilot: Pilot) -> str:
+    """Give the pilot a new invitation code; the old one stops working at once."""
+    for _attempt in range(5):
+        code = new_join_code()
+        try:
+            with transaction.atomic():
+                Pilot.objects.filter(pk=pilot.pk).update(join_code=code)
+        except IntegrityError:  # another pilot has it (1 in 2^40 per pilot): draw again
+            continue
+        pilot.join_code = code
+        return code
+    raise RuntimeError("No free invitation code found")
 
 
 def recipient_ids(*, pilot: Pilot, audience: str = Announcement.Audience.EVERYONE) -> list[int]:
