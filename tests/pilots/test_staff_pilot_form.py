@@ -76,6 +76,7 @@ def test_site_staff_create_a_pilot_become_its_staff_and_get_its_weeks(
         ({"ends_on": "2026-01-31"}, "ends_on", "cannot be before the first day"),
         ({"ends_on": "2027-03-31"}, "ends_on", "at most a year"),
         ({"slug": "new"}, "slug", "reserved"),
+        ({"slug": "join"}, "slug", "reserved"),  # /pilots/join/
         ({"slug": "not a slug"}, "slug", "valid"),
         ({"name": ""}, "name", "required"),
         ({"name": "x" * 121}, "name", "at most 120"),
