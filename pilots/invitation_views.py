@@ -34,7 +34,7 @@ from pilots import services as pilot_services
 from pilots.access import get_invitation_for_staff, get_pilot_for_staff
 from pilots.forms import AcceptSignupForm, CsvUploadForm, InviteForm
 from pilots.invitations import CsvRow, InvitationError, InvitationLinkError, LinkProblem, Status
-from pilots.models import Invitation, Participation, Pilot
+from pilots.models import Invitation, Participation, Pilot, Role
 from profiles.models import User
 
 RATE_SCOPE = "pilot-invite"
@@ -118,6 +118,7 @@ def _render_list(
             "pilot": pilot,
             "section": "invitations",
             "max_age_days": settings.INVITATION_MAX_AGE_DAYS,
+            "actor_word": service.role_word(pilot, Role.ACTOR),
             "join_url": request.build_absolute_uri(reverse("pilots:join"))
             + "?"
             + urlencode({"code": pilot.join_code}),

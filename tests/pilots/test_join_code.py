@@ -62,6 +62,10 @@ def test_staff_see_the_code_and_its_link_on_the_invitations_page(sam: Client, pi
     link = page.attr(".join-link a", "href")
     assert link == f"http://testserver/pilots/join/?code={pilot.join_code}"
     assert page.count(f'form[action="{rotate_url(pilot)}"] button') == 1
+    assert "takes part as: actor." in page.text(".join-code-section")
+    Pilot.objects.filter(pk=pilot.pk).update(actor_term="aktori")  # the pilot's own word
+    again = Html(sam.get(f"/pilots/{pilot.slug}/staff/invitations/"))
+    assert "takes part as: aktori." in again.text(".join-code-section")
 
 
 # --- Joining -------------------------------------------------------------------------------
