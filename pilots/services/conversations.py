@@ -116,6 +116,8 @@ def _pilot_rules(
         if needs_orientation and theirs
         else ()
     )
+    # A mentor not taking new conversations (their profile says so) is not started with by
+    # actors and peers; the pilot's staff can still reach them.
     mentors = {user_id for user_id, _pilot, role in theirs if role == Role.MENTOR}
     unavailable = set(
         Profile.objects.filter(pk__in=mentors, is_available=False).values_list("pk", flat=True)
@@ -136,7 +138,11 @@ def _pilot_rules(
                 _("Finish the orientation of %(pilot)s first.") % {"pilot": pilot.name},
                 pilot,
             )
-        elif their_role == Role.MENTOR and user_id in unavailable:
+        elif (
+            their_role == Role.MENTOR
+            and participation.role != Role.STAFF
+            and user_id in unavailable
+        ):
             refusal = StartRefusal(
                 Why.UNAVAILABLE,
                 _("This mentor is not taking new conversations right now."),

@@ -200,6 +200,13 @@ def test_an_unavailable_mentor_cannot_be_started_with(
         )
 
 
+def test_the_pilots_staff_can_still_reach_an_unavailable_mentor(
+    staff_sam: User, mentor_maria: User, pilot: Pilot
+) -> None:
+    Profile.objects.filter(pk=mentor_maria.pk).update(is_available=False)
+    assert services.start_refusal(sender=staff_sam, recipient=mentor_maria) is None
+
+
 def test_the_refused_start_page_offers_up_to_three_other_mentors(
     alice: User,
     mentor_maria: User,
