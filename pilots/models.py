@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from mentoring.colours import Brand
 from mentoring.validators import validate_clean_text
 from profiles.models import Organisation
 
@@ -121,6 +122,11 @@ class Pilot(models.Model):
         """The accent colour, safe to put in a style sheet (the default if the stored one isn't)."""
         colour = self.accent_colour or ""
         return colour if ACCENT.fullmatch(colour) else "#0b3d91"
+
+    @property
+    def brand(self) -> Brand:
+        """The accent's shades with enough contrast for buttons and links (light and dark)."""
+        return Brand.of(self.accent)
 
     @property
     def is_closed(self) -> bool:
