@@ -14,8 +14,18 @@ $(VENV)/.synced: uv.lock pyproject.toml scripts/venv.sh
 venv: $(VENV)/.synced
 
 ## run: the platform on the embedded default (SQLite, in-memory layer, demo data)
-EMBEDDED := env -u DATABASE_URL -u REDIS_URL -u EMAIL_URL SITE_URL=http://127.0.0.1:$(PORT)
-run: venv
+# It runs as the site does: DEBUG off (the site's own error pages, never Django's technical
+# ones), static files collected and served by WhiteNoise, over plain HTTP on the loopback, with
+# a secret key made once per checkout and kept in a git-ignored file.
+EMBEDDED_KEY := .embedded-secret-key
+EMBEDDED := env -u DATABASE_URL -u REDIS_URL -u EMAIL_URL SITE_URL=http://127.0.0.1:$(PORT) \
+	DEBUG=0 HTTPS=0 SECRET_KEY="$$(cat $(EMBEDDED_KEY))"
+
+$(EMBEDDED_KEY):
+	@umask 077; $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+run: venv $(EMBEDDED_KEY)
+	@$(EMBEDDED) $(MANAGE) collectstatic --noinput -v 0
 	@$(EMBEDDED) $(MANAGE) migrate --noinput -v 0
 	@# The demo's own announcement is not e-mailed to the console: the logins stay readable.
 	@set -o pipefail; $(EMBEDDED) EMAIL_URL=memorymail:// $(MANAGE) seed_demo 2>&1 | grep -v -e '^Task ' -e '^No hostname'

@@ -1,4 +1,5 @@
-"""Signing in records the language the person uses the site in (profiles.services)."""
+"""Signing in records the language the person uses the site in; a superuser made with
+`createsuperuser` gets a verified address (profiles.services)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from profiles.services import remember_language
+from profiles.models import User
+from profiles.services import remember_language, verify_superuser_address
 
 
 @receiver(user_logged_in, dispatch_uid="profiles_remember_language_on_login")
@@ -19,3 +22,9 @@ def remember_language_on_login(sender: Any, request: Any, user: Any, **kwargs: A
     chosen = settings.LANGUAGE_COOKIE_NAME in getattr(request, "COOKIES", {})
     if language and (chosen or not user.language):
         remember_language(user=user, language=language)
+
+
+@receiver(post_save, sender=User, dispatch_uid="profiles_verify_new_superuser")
+def verify_new_superuser(sender: Any, instance: User, created: bool, **kwargs: Any) -> None:
+    if created and instance.is_superuser and not kwargs.get("raw"):
+        verify_superuser_address(user=instance)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import http.client
 import http.cookiejar
 import json
 import os
@@ -37,7 +38,7 @@ def test_settings_are_the_embedded_parts() -> None:
     assert settings.MAILERS["default"]["BACKEND"].endswith(
         "locmem.EmailBackend"
     )  # console outside tests
-    assert settings.DEBUG is False  # pytest-django forces it off; runserver has it on
+    assert settings.DEBUG is False  # pytest-django forces it off; `make run` has it off too
 
 
 @pytest.mark.django_db
@@ -88,16 +89,42 @@ async def _first_frames(port: int, cookie: str) -> list[dict[str, Any]]:
         return [json.loads(await asyncio.wait_for(live.recv(), 10)) for _ in range(3)]
 
 
+def _get(port: int, path: str) -> tuple[int, str]:
+    """The status and body of a GET of `path` sent as it is (no `..` collapsed on the way)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read().decode(errors="replace")
+    finally:
+        conn.close()
+
+
 def test_runserver_serves_the_site_on_sqlite(tmp_path: Path) -> None:
-    """What `make run` starts: migrate and seed a fresh SQLite file, then the ASGI dev server;
-    a demo login's live socket says hello."""
+    """What `make run` starts: DEBUG off with a secret key of its own, static files collected
+    for WhiteNoise, a fresh SQLite file migrated and seeded, then the ASGI dev server. The site
+    shows its own error pages; a demo login's live socket says hello."""
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "EMAIL_URL", "SECRET_KEY", "DEBUG"}
+        if k not in {"DATABASE_URL", "REDIS_URL", "EMAIL_URL", "SECRET_KEY", "DEBUG", "HTTPS"}
     }
-    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    for command in (["migrate", "--noinput", "-v", "0"], ["seed_demo"]):
+    env |= {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DEBUG": "0",
+        "HTTPS": "0",
+        "SECRET_KEY": "embedded-smoke-test-" + "k" * 40,
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "MEDIA_ROOT": str(tmp_path / "media"),
+    }
+    (tmp_path / "media" / "avatars").mkdir(parents=True)
+    (tmp_path / "media" / "avatars" / "a.jpg").write_bytes(b"\xff\xd8\xff photo")
+    (tmp_path / "secret.txt").write_text("not for the web")
+    for command in (
+        ["collectstatic", "--noinput", "-v", "0"],
+        ["migrate", "--noinput", "-v", "0"],
+        ["seed_demo"],
+    ):
         subprocess.run(
             [sys.executable, "manage.py", *command],
             cwd=ROOT,
@@ -127,10 +154,27 @@ def test_runserver_serves_the_site_on_sqlite(tmp_path: Path) -> None:
                     raise
                 time.sleep(0.2)
         assert 'name="login"' in body
-        with urllib.request.urlopen(
-            f"http://127.0.0.1:{port}/static/vendor/pico/pico.min.css", timeout=5
-        ) as css:
-            assert css.status == 200
+        # Static files by WhiteNoise, under their hashed names too (DEBUG is off).
+        status, _ = _get(port, "/static/vendor/pico/pico.min.css")
+        assert status == 200
+        hashed = re.search(r'href="(/static/vendor/pico/pico\.min\.[0-9a-f]+\.css)"', body)
+        assert hashed, body
+        assert _get(port, hashed.group(1))[0] == 200
+        # Uploaded photos are served too.
+        status, photo = _get(port, "/media/avatars/a.jpg")
+        assert (status, photo.endswith("photo")) == (200, True)
+        # The site's own 404, never Django's technical page with the URL list.
+        status, page = _get(port, "/no-such-page/")
+        assert status == 404
+        assert "<h1>Not found</h1>" in page
+        assert "URLconf" not in page
+        assert "Using the URLconf" not in page
+        # Nothing outside the static and media folders leaks, and no path makes a 500.
+        for path in ("/static/../db.sqlite3", "/static/%2e%2e/db.sqlite3", "/static/../secret.txt"):
+            status, page = _get(port, path)
+            assert status == 404, path
+            assert "SQLite format" not in page
+        assert _get(port, "/media/../secret.txt")[0] in {400, 404}
         # A demo login's pages open their live socket (live.js) on the in-memory layer.
         cookie = _sign_in(port, "student1@demo.example", DEMO_PASSWORD)
         frames = asyncio.run(_first_frames(port, cookie))

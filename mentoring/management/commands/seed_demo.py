@@ -8,8 +8,10 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from groups import demo as groups_demo
+from mentoring.admin_access import grant_pilot_staff
 from pilots import demo as pilots_demo
 from profiles import demo as profiles_demo
+from profiles.models import User
 
 
 class Command(BaseCommand):
@@ -19,6 +21,8 @@ class Command(BaseCommand):
         created = profiles_demo.seed()
         pilot = pilots_demo.seed()
         groups_demo.seed(pilot)
+        # The demo staff's Admin link leads to what staff need there, not to "no permission".
+        grant_pilot_staff(user=User.objects.get(email=profiles_demo.STAFF_EMAIL))
         self.stdout.write(
             self.style.SUCCESS(f"Demo data ready ({created} new accounts; pilot “{pilot.name}”).")
         )
