@@ -104,7 +104,8 @@ def test_staff_run_a_pilot_and_the_invited_actor_follows_it(
     expect(page).to_have_url(re.compile(rf"/pilots/{SLUG}/staff/$"))
     expect(notices(page)).to_contain_text("The pilot is created. Next, plan its weeks.")
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Manage {PILOT}")
-    expect(page.get_by_text(f"{PILOT} · staff pages · Running")).to_be_visible()
+    expect(page.locator(".pilot-band").get_by_role("link", name=PILOT)).to_be_visible()
+    expect(page.get_by_text("Running · staff pages")).to_be_visible()
     this_week = page.get_by_role("article").filter(
         has=page.get_by_role("heading", name="This week")
     )
