@@ -57,3 +57,13 @@ def grant_pilot_staff(*, user: User) -> None:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     user.groups.add(group)
+
+
+def can_use_admin(user: User) -> bool:
+    """Whether the admin would show `user` anything: an active superuser, or active staff
+    with at least one permission of their own or through a group (one query)."""
+    if not (user.is_active and user.is_staff):
+        return False
+    if user.is_superuser:
+        return True
+    return Permission.objects.filter(Q(user=user) | Q(group__user=user)).exists()
