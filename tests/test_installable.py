@@ -21,7 +21,11 @@ pytestmark = pytest.mark.django_db
 def test_every_page_links_the_manifest_and_registers_the_worker(client: Client) -> None:
     page = Html(client.get("/accounts/login/"))
     assert page.one('link[rel="manifest"]').get("href") == "/manifest.webmanifest"
-    assert page.one('meta[name="theme-color"]').get("content") == "#0b3d91"
+    themes = {m.get("media"): m.get("content") for m in page.select('meta[name="theme-color"]')}
+    assert themes == {
+        "(prefers-color-scheme: light)": "#0b3d91",
+        "(prefers-color-scheme: dark)": "#13171f",
+    }
     assert page.count('script[src$="js/pwa.js"]') == 1
     assert page.one('meta[name="color-scheme"]').get("content") == "light dark"
 

@@ -20,7 +20,7 @@ from tests.e2e.conftest import PHONE, assert_accessible
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 WAIT_MS = 15_000
-SHOTS = Path("test-results") / "look"
+SHOTS = Path("/tmp/e2e-look")  # screenshots for a person to look at
 
 
 def sign_in(page: Page, url: str, email: str) -> None:

@@ -72,3 +72,13 @@ def test_pages_outside_a_pilot_are_not_branded(
     page = Html(client_for(staff_sam).get("/pilots/new/"))
     assert page.count(".pilot-band") == 0
     assert page.count("style[nonce]") == 0
+
+
+def test_the_pilots_list_shows_each_pilots_logo(
+    pilot: Pilot, alice: User, client_for: Callable[[User], Client]
+) -> None:
+    pilot.logo.save("logo.png", ContentFile(b"not read here"), save=True)
+    page = Html(client_for(alice).get("/pilots/"))
+    card = page.one("main .cards article")
+    assert card.cssselect("img.pilot-logo")[0].get("src") == pilot.logo.url
+    assert text(card.cssselect("h2")[0]) == pilot.name
