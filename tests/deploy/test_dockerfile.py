@@ -54,7 +54,8 @@ def _ignored(path: str) -> bool:
 
 
 def test_build_context_leaves_out_secrets_and_keeps_the_code() -> None:
-    for private in (".env", ".env.production", ".git", ".venv", "db.sqlite3", "media"):
+    private_files = (".env", ".env.production", ".git", ".venv", "db.sqlite3", "media")
+    for private in (*private_files, ".embedded-secret-key"):
         assert _ignored(private), private
     local_apps = {
         path.parent.name
