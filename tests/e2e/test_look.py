@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from pilots import services
 from pilots.models import Pilot, Role
@@ -25,9 +26,10 @@ SHOTS = Path("/tmp/e2e-look")  # screenshots for a person to look at
 
 def sign_in(page: Page, url: str, email: str) -> None:
     page.goto(url)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    # By field names: the form is in the browser's language.
+    page.locator("input[name=login]").fill(email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
 
 
@@ -45,10 +47,13 @@ def check_page(page: Page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}-1366.png"), full_page=True)
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize(
+    ("scheme", "locale"), [("light", "en-US"), ("dark", "fi-FI"), ("dark", "sv-SE")]
+)
 def test_branded_pilot_pages_in_light_and_dark(
-    scheme: str,
-    new_context: Callable[..., BrowserContext],
+    scheme: Literal["light", "dark"],
+    locale: str,
+    browser: Browser,
     live_site: Callable[[str], str],
     make_pilot: Callable[..., Pilot],
     make_user: Callable[..., User],
@@ -61,30 +66,38 @@ def test_branded_pilot_pages_in_light_and_dark(
     services.add_participant(pilot=pilot, user=staff, role=Role.STAFF)
     services.add_participant(pilot=pilot, user=actor, role=Role.ACTOR)
 
-    context = new_context(color_scheme=scheme, viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    sign_in(page, live_site("/accounts/login/"), "sara@example.com")
+    # A context of its own: the suite's browser_context_args fix the locale to en-US.
+    context = browser.new_context(
+        color_scheme=scheme, locale=locale, viewport={"width": 1366, "height": 900}
+    )
+    try:
+        page = context.new_page()
+        page.set_default_timeout(WAIT_MS)
+        sign_in(page, live_site("/accounts/login/"), "sara@example.com")
+        shot = f"{scheme}-{locale[:2]}"
 
-    page.goto(live_site(f"/pilots/{pilot.slug}/staff/"))
-    band = page.locator(".pilot-band")
-    expect(band.get_by_role("link", name="Bright speed mentoring")).to_be_visible()
-    # The yellow accent reaches buttons and links as its 4.5:1 shade, not as itself.
-    page.goto(live_site(f"/pilots/{pilot.slug}/staff/announcements/new/"))
-    button = page.locator("main form button[type=submit]").first
-    expect(button).to_have_css("background-color", "rgb(143, 114, 0)")
-    check_page(page, f"staff-announcement-{scheme}")
-    page.goto(live_site(f"/pilots/{pilot.slug}/staff/"))
-    check_page(page, f"staff-dashboard-{scheme}")
-    page.goto(live_site(f"/pilots/{pilot.slug}/"))
-    check_page(page, f"pilot-home-{scheme}")
-    page.goto(live_site("/people/"))
-    check_page(page, f"people-{scheme}")
-    page.goto(live_site("/notifications/"))
-    check_page(page, f"notifications-{scheme}")
-    page.goto(live_site("/offline/"))
-    check_page(page, f"offline-{scheme}")
-    context.close()
+        page.goto(live_site(f"/pilots/{pilot.slug}/staff/"))
+        if locale == "fi-FI":
+            expect(page.locator("html")).to_have_attribute("lang", "fi")
+        band = page.locator(".pilot-band")
+        expect(band.get_by_role("link", name="Bright speed mentoring")).to_be_visible()
+        # The yellow accent reaches buttons and links as its 4.5:1 shade, not as itself.
+        page.goto(live_site(f"/pilots/{pilot.slug}/staff/announcements/new/"))
+        button = page.locator("main form button[type=submit]").first
+        expect(button).to_have_css("background-color", "rgb(143, 114, 0)")
+        check_page(page, f"staff-announcement-{shot}")
+        page.goto(live_site(f"/pilots/{pilot.slug}/staff/"))
+        check_page(page, f"staff-dashboard-{shot}")
+        page.goto(live_site(f"/pilots/{pilot.slug}/"))
+        check_page(page, f"pilot-home-{shot}")
+        page.goto(live_site("/people/"))
+        check_page(page, f"people-{shot}")
+        page.goto(live_site("/notifications/"))
+        check_page(page, f"notifications-{shot}")
+        page.goto(live_site("/offline/"))
+        check_page(page, f"offline-{shot}")
+    finally:
+        context.close()
 
 
 def test_the_installed_app_shows_its_offline_page_without_a_network(
