@@ -58,9 +58,9 @@ format: venv
 bench: venv
 	@scripts/bench.sh $(ARGS)
 
-## messages: refresh and compile the Finnish translations after changing strings
+## messages: refresh and compile the Finnish and Swedish translations after changing strings
 messages: venv
-	$(MANAGE) makemessages -l fi --ignore=.venv --ignore=.tools --ignore=staticfiles --no-obsolete
+	$(MANAGE) makemessages -l fi -l sv --ignore=.venv --ignore=.tools --ignore=staticfiles --no-obsolete
 	$(MANAGE) compilemessages --ignore=.venv --ignore=.tools
 
 ## up: the production stack with Docker Compose (needs a Docker engine)
