@@ -215,6 +215,15 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # allauth keeps this session, ends the others
 ACCOUNT_SIGNUP_FORM_CLASS = "profiles.forms.SignupForm"
 ACCOUNT_ADAPTER = "profiles.adapter.AccountAdapter"
+# allauth's forms with the site's labels ("E-mail address", not "Email"; sentence case)
+ACCOUNT_FORMS = {
+    "login": "profiles.account_forms.LoginForm",
+    "signup": "profiles.account_forms.SignupForm",
+    "add_email": "profiles.account_forms.AddEmailForm",
+    "change_password": "profiles.account_forms.ChangePasswordForm",
+    "reset_password": "profiles.account_forms.ResetPasswordForm",
+    "reset_password_from_key": "profiles.account_forms.ResetPasswordKeyForm",
+}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = _("[Mentoring] ")  # in the language of the e-mail
 # allauth's defaults, spelled out so they are visible and testable.
 ACCOUNT_RATE_LIMITS = {
