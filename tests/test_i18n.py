@@ -1,4 +1,5 @@
-"""Finnish and English ship together: a complete, compiled catalogue and pages in their language.
+"""Finnish, English and Swedish ship together: complete, compiled catalogues (fi and sv; English
+is the source) and pages in their language.
 
 The catalogue checks need no GNU gettext: the committed .po is parsed here, the committed .mo is
 read with the standard library, and the strings the code marks for translation are collected
@@ -29,12 +30,25 @@ from django.utils.translation.template import templatize
 from profiles.models import User
 from tests.support.html import Html
 
-LOCALE_DIR = Path(settings.LOCALE_PATHS[0]) / "fi" / "LC_MESSAGES"
-PO_FILE = LOCALE_DIR / "django.po"
-MO_FILE = LOCALE_DIR / "django.mo"
-FIX = (
-    "Run `make messages`, translate the new entries in locale/fi/LC_MESSAGES/django.po and compile."
-)
+# The catalogues we write; English is the source language and needs none.
+CATALOGUES = ["fi", "sv"]
+
+
+def po_file(lang: str) -> Path:
+    return Path(settings.LOCALE_PATHS[0]) / lang / "LC_MESSAGES" / "django.po"
+
+
+def mo_file(lang: str) -> Path:
+    return po_file(lang).with_suffix(".mo")
+
+
+def fix(lang: str, msgids: list[str]) -> str:
+    listed = "\n".join(f"  {msgid}" for msgid in msgids)
+    return (
+        f"{len(msgids)} string(s) without a {lang} translation:\n{listed}\n"
+        f"Run `make messages`, translate them in locale/{lang}/LC_MESSAGES/django.po "
+        "(no empty msgstr, no fuzzy flag) and run `make messages` again to compile."
+    )
 
 
 # --- The catalogue ----------------------------------------------------------------------
@@ -57,7 +71,7 @@ class Entry:
 _KEYWORD = re.compile(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?)\s+(".*")$')
 
 
-def parse_po(text: str) -> list[Entry]:
+def parse_po(text: str, source: Path) -> list[Entry]:
     """Every entry of a .po file but the header; enough of the format for Django's output."""
     entries: list[Entry] = []
     for block in re.split(r"\n\s*\n", text.strip()):
@@ -81,9 +95,9 @@ def parse_po(text: str) -> list[Entry]:
             elif line.startswith('"') and current:
                 values[current] += ast.literal_eval(line)
             else:
-                raise AssertionError(f"Unreadable line in {PO_FILE}: {raw!r}")
+                raise AssertionError(f"Unreadable line in {source}: {raw!r}")
         if "msgid" not in values:
-            raise AssertionError(f"An entry without msgid in {PO_FILE}: {block!r}")
+            raise AssertionError(f"An entry without msgid in {source}: {block!r}")
         if values["msgid"] == "" and "msgctxt" not in values:
             continue  # the header
         plural_forms = sorted(k for k in values if k.startswith("msgstr["))
@@ -100,27 +114,46 @@ def parse_po(text: str) -> list[Entry]:
     return entries
 
 
+@pytest.fixture(scope="module", params=CATALOGUES)
+def catalogue_lang(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def po_entries() -> list[Entry]:
-    return [e for e in parse_po(PO_FILE.read_text(encoding="utf-8")) if not e.obsolete]
+def po_entries(catalogue_lang: str) -> list[Entry]:
+    path = po_file(catalogue_lang)
+    return [e for e in parse_po(path.read_text(encoding="utf-8"), path) if not e.obsolete]
 
 
-def test_po_file_is_the_finnish_catalogue_with_finnish_plurals() -> None:
-    header = PO_FILE.read_text(encoding="utf-8").split("\n\n", 1)[0]
-    assert '"Language: fi\\n"' in header
+def test_catalogues_are_those_the_site_offers() -> None:
+    offered = [code for code, _name in settings.LANGUAGES]
+    assert offered == ["fi", "en", "sv"]
+    assert sorted(CATALOGUES) == sorted(code for code in offered if code != "en")
+
+
+def test_po_file_is_the_catalogue_of_its_language_with_two_plural_forms(
+    catalogue_lang: str,
+) -> None:
+    # Finnish and Swedish both have "one" and "other".
+    header = po_file(catalogue_lang).read_text(encoding="utf-8").split("\n\n", 1)[0]
+    assert f'"Language: {catalogue_lang}\\n"' in header
     assert '"Plural-Forms: nplurals=2; plural=(n != 1);\\n"' in header
     assert "#, fuzzy" not in header  # msgfmt skips a fuzzy header, plural rules and all
 
 
-def test_every_entry_is_translated_and_none_is_fuzzy(po_entries: list[Entry]) -> None:
+def test_every_entry_is_translated_and_none_is_fuzzy(
+    catalogue_lang: str, po_entries: list[Entry]
+) -> None:
     assert len(po_entries) > 100  # the parser really read the file
     untranslated = [e.msgid for e in po_entries if not all(e.msgstr)]
     fuzzy = [e.msgid for e in po_entries if "fuzzy" in e.flags]
-    assert untranslated == [], FIX
-    assert fuzzy == [], "Review the fuzzy entries and remove their `#, fuzzy` flags."
+    assert untranslated == [], fix(catalogue_lang, untranslated)
+    assert fuzzy == [], "Review the fuzzy entries and remove their `#, fuzzy` flags:\n" + "\n".join(
+        fuzzy
+    )
 
 
-def test_plural_entries_have_both_finnish_forms(po_entries: list[Entry]) -> None:
+def test_plural_entries_have_both_forms(po_entries: list[Entry]) -> None:
     plurals = [e for e in po_entries if e.msgid_plural is not None]
     assert plurals
     for entry in plurals:
@@ -144,8 +177,10 @@ def test_translations_keep_the_placeholders(po_entries: list[Entry]) -> None:
             assert placeholders(translated) == expected, (entry.msgid, translated)
 
 
-def test_compiled_catalogue_is_up_to_date_with_the_po_file(po_entries: list[Entry]) -> None:
-    with MO_FILE.open("rb") as handle:
+def test_compiled_catalogue_is_up_to_date_with_the_po_file(
+    catalogue_lang: str, po_entries: list[Entry]
+) -> None:
+    with mo_file(catalogue_lang).open("rb") as handle:
         compiled = stdlib_gettext.GNUTranslations(handle)
     stale = []
     for entry in po_entries:
@@ -169,9 +204,11 @@ def test_compiled_catalogue_is_up_to_date_with_the_po_file(po_entries: list[Entr
     assert stale == [], "django.mo is older than django.po: run `make messages`."
 
 
-def test_django_serves_the_project_translations_in_finnish(po_entries: list[Entry]) -> None:
-    # Ours must win over Django's and allauth's own Finnish catalogues.
-    with translation.override("fi"):
+def test_django_serves_the_project_translations(
+    catalogue_lang: str, po_entries: list[Entry]
+) -> None:
+    # Ours must win over Django's and allauth's own catalogues of the same language.
+    with translation.override(catalogue_lang):
         for entry in po_entries:
             if entry.msgid_plural is not None:
                 assert translation.ngettext(entry.msgid, entry.msgid_plural, 1) == entry.msgstr[0]
@@ -268,7 +305,7 @@ def test_the_scanners_find_known_strings() -> None:
 
 
 def test_every_translatable_string_in_the_code_is_in_the_catalogue(
-    po_entries: list[Entry],
+    catalogue_lang: str, po_entries: list[Entry]
 ) -> None:
     catalogue = {entry.key for entry in po_entries}
     templates = template_files()
@@ -291,7 +328,7 @@ def test_every_translatable_string_in_the_code_is_in_the_catalogue(
             for msgid in [key[1]]
         }
     )
-    assert missing == [], FIX
+    assert missing == [], fix(catalogue_lang, missing)
 
 
 # --- Pages in their language ------------------------------------------------------------
@@ -348,17 +385,27 @@ def html_lang(html: bytes) -> str | None:
 SIGNED_IN = {
     "fi": ["Oma profiili", "Ihmiset", "Kirjaudu ulos", "Vaihda kieli"],
     "en": ["My profile", "People", "Sign out", "Change language"],
+    "sv": ["Min profil", "Personer", "Logga ut", "Byt språk"],
 }
 PAGES = {
-    "/me/": {"fi": ["Muokkaa profiilia", "Ehdotuksia sinulle"], "en": ["Edit profile"]},
-    "/people/": {"fi": ["Tyhjennä suodattimet", "Suunta"], "en": ["Clear filters", "Direction"]},
+    "/me/": {
+        "fi": ["Muokkaa profiilia", "Ehdotuksia sinulle"],
+        "en": ["Edit profile"],
+        "sv": ["Redigera profilen", "Förslag för dig"],
+    },
+    "/people/": {
+        "fi": ["Tyhjennä suodattimet", "Suunta"],
+        "en": ["Clear filters", "Direction"],
+        "sv": ["Rensa filtren", "Riktning"],
+    },
 }
-OTHER = {"fi": "en", "en": "fi"}
+ALL = ["fi", "en", "sv"]
+OTHERS = {lang: [other for other in ALL if other != lang] for lang in ALL}
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", list(PAGES))
-@pytest.mark.parametrize("lang", ["fi", "en"])
+@pytest.mark.parametrize("lang", ALL)
 def test_signed_in_pages_render_in_the_browsers_language(alice: User, path: str, lang: str) -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE=lang)
     client.force_login(alice)
@@ -368,20 +415,22 @@ def test_signed_in_pages_render_in_the_browsers_language(alice: User, path: str,
     text = text_of(response.content)
     for expected in SIGNED_IN[lang] + PAGES[path].get(lang, []):
         assert expected in text
-    for foreign in SIGNED_IN[OTHER[lang]]:
-        assert foreign not in text
+    for other in OTHERS[lang]:
+        for foreign in SIGNED_IN[other]:
+            assert foreign not in text
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("lang", "expected", "absent"),
     [
-        ("fi", ["Kirjaudu sisään", "Rekisteröidy", "Salasana"], "Password"),
-        ("en", ["Sign in", "Sign up", "Password"], "Salasana"),
+        ("fi", ["Kirjaudu sisään", "Rekisteröidy", "Salasana"], ["Password", "Lösenord"]),
+        ("en", ["Sign in", "Sign up", "Password"], ["Salasana", "Lösenord"]),
+        ("sv", ["Logga in", "Registrera dig", "Lösenord"], ["Password", "Salasana"]),
     ],
 )
 def test_login_page_renders_in_the_browsers_language(
-    lang: str, expected: list[str], absent: str
+    lang: str, expected: list[str], absent: list[str]
 ) -> None:
     response = Client(HTTP_ACCEPT_LANGUAGE=lang).get("/accounts/login/")
     assert response.status_code == 200
@@ -389,7 +438,31 @@ def test_login_page_renders_in_the_browsers_language(
     text = text_of(response.content)
     for words in expected:
         assert words in text
-    assert absent not in text
+    for words in absent:
+        assert words not in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lang", ALL)
+def test_language_switcher_offers_each_language_in_its_own_name(lang: str) -> None:
+    page = Html(Client(HTTP_ACCEPT_LANGUAGE=lang).get("/accounts/login/"))
+    assert page.root.get("lang") == lang
+    options = [
+        (option.get("value"), option.get("lang"), option.text_content().strip())
+        for option in page.select("#language-select option")
+    ]
+    assert options == [("fi", "fi", "Suomi"), ("en", "en", "English"), ("sv", "sv", "Svenska")]
+    assert page.attr("#language-select option[selected]", "value") == lang
+
+
+@pytest.mark.django_db
+def test_switching_to_swedish_sticks(alice: User, client_for: Callable[[User], Client]) -> None:
+    client = client_for(alice)
+    response = client.post("/i18n/setlang/", {"language": "sv", "next": "/people/"})
+    assert response["Location"] == "/people/"
+    page = client.get("/people/", HTTP_ACCEPT_LANGUAGE="fi")
+    assert html_lang(page.content) == "sv"
+    assert "Personer" in text_of(page.content)
 
 
 @pytest.mark.django_db
@@ -471,17 +544,19 @@ def test_suggestion_reason_is_finnish_on_a_finnish_page(alice: User, mentor_mari
 CONTROL_CHARACTER_ERROR = {
     "fi": "Tekstissä on näkymättömiä ohjausmerkkejä.",
     "en": "This text contains invisible control characters.",
+    "sv": "Texten innehåller osynliga styrtecken.",
 }
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("lang", ["fi", "en"])
+@pytest.mark.parametrize("lang", ALL)
 def test_validation_errors_are_in_the_active_language(alice: User, lang: str) -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE=lang)
     client.force_login(alice)
     text = text_of(client.get(f"/people/?q={quote(chr(1))}").content)
     assert CONTROL_CHARACTER_ERROR[lang] in text
-    assert CONTROL_CHARACTER_ERROR[OTHER[lang]] not in text
+    for other in OTHERS[lang]:
+        assert CONTROL_CHARACTER_ERROR[other] not in text
 
 
 @pytest.mark.django_db

@@ -76,7 +76,7 @@ def test_staff_run_a_pilot_and_the_invited_actor_follows_it(
 
     # --- Staff sign in and create the pilot ------------------------------------------------
     page.goto(live_site("/accounts/login/"))
-    page.get_by_label("Email").fill("sam@example.com")
+    page.get_by_label("E-mail address").fill("sam@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
