@@ -69,13 +69,13 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 @admin.register(Competence)
 class CompetenceAdmin(admin.ModelAdmin):
-    list_display = ["name_en", "name_fi", "category", "slug"]
+    list_display = ["name_en", "name_fi", "name_sv", "category", "slug"]
     list_filter = ["category"]
-    search_fields = ["name_en", "name_fi", "slug"]
+    search_fields = ["name_en", "name_fi", "name_sv", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
 
 
 @admin.register(Language)
 class LanguageAdmin(admin.ModelAdmin):
-    list_display = ["name_en", "name_fi", "code"]
-    search_fields = ["name_en", "name_fi", "code"]
+    list_display = ["name_en", "name_fi", "name_sv", "code"]
+    search_fields = ["name_en", "name_fi", "name_sv", "code"]

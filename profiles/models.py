@@ -124,10 +124,11 @@ class Organisation(models.Model):
 
 
 class BilingualName(models.Model):
-    """A row of a shared vocabulary, named in Finnish and English."""
+    """A row of a shared vocabulary, named in Finnish, English and Swedish."""
 
     name_en = models.CharField(_("name in English"), max_length=80)
     name_fi = models.CharField(_("name in Finnish"), max_length=80)
+    name_sv = models.CharField(_("name in Swedish"), max_length=80)
 
     class Meta:
         abstract = True
@@ -142,7 +143,7 @@ class BilingualName(models.Model):
     @staticmethod
     def name_field() -> str:
         """The column that holds the name in the active language."""
-        return "name_fi" if (get_language() or "").startswith("fi") else "name_en"
+        return {"fi": "name_fi", "sv": "name_sv"}.get((get_language() or "")[:2], "name_en")
 
 
 class Competence(BilingualName):
@@ -198,7 +199,9 @@ class ProfileQuerySet(models.QuerySet["Profile"]):
         qs = self
         for word in text.split()[:6]:
             by_competence = ProfileCompetence.objects.filter(
-                Q(competence__name_en__icontains=word) | Q(competence__name_fi__icontains=word)
+                Q(competence__name_en__icontains=word)
+                | Q(competence__name_fi__icontains=word)
+                | Q(competence__name_sv__icontains=word)
             ).values("profile_id")
             by_name = User.objects.filter(display_name__icontains=word).values("pk")
             by_organisation = Organisation.objects.filter(name__icontains=word).values("pk")

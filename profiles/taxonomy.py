@@ -99,6 +99,80 @@ LANGUAGES: list[tuple[str, str, str]] = [
 ]
 
 
+# Swedish names, by slug and by code: added after the Finnish and English ones (migration 0006).
+COMPETENCES_SV: dict[str, str] = {
+    "programming-python": "Python-programmering",
+    "programming-java": "Java-programmering",
+    "programming-javascript": "JavaScript och TypeScript",
+    "programming-csharp": "C# och .NET",
+    "web-development": "Webbutveckling",
+    "mobile-development": "Utveckling av mobilappar",
+    "software-testing": "Programvarutestning",
+    "devops": "DevOps och CI/CD",
+    "cloud-services": "Molntjänster",
+    "cybersecurity": "Cybersäkerhet",
+    "networks": "Nätverk och infrastruktur",
+    "databases": "Databaser och SQL",
+    "ux-design": "UX och tjänstedesign",
+    "software-architecture": "Programvaruarkitektur",
+    "game-development": "Spelutveckling",
+    "erp-systems": "Affärssystem (ERP)",
+    "it-service-management": "IT-tjänstehantering",
+    "data-analysis": "Dataanalys",
+    "machine-learning": "Maskininlärning",
+    "generative-ai": "Verktyg för generativ AI",
+    "business-intelligence": "Business intelligence och rapportering",
+    "data-privacy": "Dataskydd och GDPR",
+    "project-management": "Projektledning",
+    "agile-methods": "Agila metoder",
+    "product-management": "Produktledning",
+    "entrepreneurship": "Entreprenörskap",
+    "accounting": "Redovisning och ekonomi",
+    "business-development": "Affärsutveckling",
+    "leadership": "Ledarskap",
+    "hr": "Personalfrågor (HR)",
+    "supply-chain": "Försörjningskedjor och logistik",
+    "sustainability": "Hållbarhet och ansvarstagande",
+    "digital-marketing": "Digital marknadsföring",
+    "sales": "Försäljning och förhandling",
+    "customer-service": "Kundupplevelse",
+    "branding": "Varumärke och innehållsproduktion",
+    "social-media": "Sociala medier",
+    "communication": "Kommunikation",
+    "presentation": "Att presentera och tala inför publik",
+    "teamwork": "Teamarbete",
+    "problem-solving": "Problemlösning",
+    "time-management": "Tidshantering",
+    "networking": "Professionellt nätverkande",
+    "job-seeking": "Jobbsökning och cv",
+    "career-planning": "Karriärplanering",
+    "resilience": "Resiliens och välbefinnande i arbetet",
+    "learning-to-learn": "Att lära sig lära",
+    "intercultural": "Interkulturell kompetens",
+    "remote-work": "Distans- och hybridarbete",
+}
+LANGUAGES_SV: dict[str, str] = {
+    "fi": "finska",
+    "en": "engelska",
+    "sv": "svenska",
+    "de": "tyska",
+    "fr": "franska",
+    "es": "spanska",
+    "et": "estniska",
+    "ru": "ryska",
+    "uk": "ukrainska",
+    "ar": "arabiska",
+    "zh": "kinesiska",
+    "ja": "japanska",
+    "vi": "vietnamesiska",
+    "ne": "nepali",
+    "hi": "hindi",
+    "so": "somaliska",
+    "fa": "persiska",
+    "tr": "turkiska",
+}
+
+
 def load(competence_model, language_model) -> None:  # type: ignore[no-untyped-def]
     """Create what is missing; never overwrite what staff have edited."""
     for slug, category, name_en, name_fi in COMPETENCES:
@@ -109,3 +183,16 @@ def load(competence_model, language_model) -> None:  # type: ignore[no-untyped-d
         language_model.objects.get_or_create(
             code=code, defaults={"name_en": name_en, "name_fi": name_fi}
         )
+    if any(field.name == "name_sv" for field in competence_model._meta.fields):
+        name_in_swedish(competence_model, language_model)  # not yet in migration 0002's models
+
+
+def name_in_swedish(competence_model, language_model) -> None:  # type: ignore[no-untyped-def]
+    """Give every row without a Swedish name one: ours, else (a row staff added) the English."""
+    for model, key, names in (
+        (competence_model, "slug", COMPETENCES_SV),
+        (language_model, "code", LANGUAGES_SV),
+    ):
+        for row in model.objects.filter(name_sv=""):
+            row.name_sv = names.get(getattr(row, key), row.name_en)
+            row.save(update_fields=["name_sv"])

@@ -27,7 +27,8 @@ from django.test import Client
 from django.utils import translation
 from django.utils.translation.template import templatize
 
-from profiles.models import User
+from profiles import taxonomy
+from profiles.models import Competence, Language, User
 from tests.support.html import Html
 
 # The catalogues we write; English is the source language and needs none.
@@ -510,6 +511,7 @@ def test_switcher_does_not_redirect_off_site() -> None:
     [
         ("fi", "Python-ohjelmointi", "Python programming"),
         ("en", "Python programming", "Python-ohjelmointi"),
+        ("sv", "Python-programmering", "Python programming"),
     ],
 )
 def test_directory_names_competences_in_the_active_language(
@@ -520,6 +522,21 @@ def test_directory_names_competences_in_the_active_language(
     text = text_of(client.get("/people/").content)
     assert shown in text  # on the cards and in the competence filter
     assert hidden not in text
+
+
+@pytest.mark.django_db
+def test_every_competence_and_language_has_a_swedish_name(vocab: None) -> None:
+    added = Competence.objects.create(
+        slug="quantum", category="ict", name_en="Quantum computing", name_fi="Kvanttilaskenta"
+    )
+    taxonomy.name_in_swedish(Competence, Language)  # as migration 0006 does for existing rows
+    added.refresh_from_db()
+    assert added.name_sv == "Quantum computing"  # staff's own row: its English name until edited
+    assert not Competence.objects.filter(name_sv="").exists()
+    assert not Language.objects.filter(name_sv="").exists()
+    assert Language.objects.get(code="fi").name_sv == "finska"
+    with translation.override("sv"):
+        assert str(Competence.objects.get(slug="cloud-services")) == "Molntjänster"
 
 
 @pytest.mark.django_db

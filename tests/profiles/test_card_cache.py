@@ -116,6 +116,7 @@ def test_card_changes_when_staff_rename_a_competence_in_the_admin(
         {
             "name_en": "Python <3",
             "name_fi": "Python-koodaus",
+            "name_sv": "Python-kodning",
             "slug": python.slug,
             "category": python.category,
         },
