@@ -230,3 +230,21 @@ def test_signing_up_again_with_a_taken_address_mails_its_owner_in_the_language(
     words = words_of(message)
     assert SITE_NAME[lang] in words
     assert HOST not in words
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_closed_account_is_told_so_in_the_language(lang: str, alice: User) -> None:
+    User.objects.filter(pk=alice.pk).update(is_active=False)
+    response = client_in(lang).post(
+        "/accounts/login/", {"login": alice.email, "password": PASSWORD}, follow=True
+    )
+    heading = text(Html(response).one("main h1"))
+    assert (
+        heading
+        == {
+            "fi": "Tämä käyttäjätili on suljettu",
+            "en": "This account is closed",
+            "sv": "Det här kontot är stängt",
+        }[lang]
+    )
+    assert is_sentence_case(heading)
