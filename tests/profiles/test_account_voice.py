@@ -248,3 +248,17 @@ def test_a_closed_account_is_told_so_in_the_language(lang: str, alice: User) -> 
         }[lang]
     )
     assert is_sentence_case(heading)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_signing_in_is_confirmed_in_the_sites_words(lang: str, alice: User) -> None:
+    response = client_in(lang).post(
+        "/accounts/login/", {"login": alice.email, "password": PASSWORD}, follow=True
+    )
+    notices = [text(notice) for notice in Html(response).select(".messages .message")]
+    signed_in_as = {
+        "fi": "Olet kirjautunut sisään käyttäjänä",
+        "en": "You are signed in as",
+        "sv": "Du är inloggad som",
+    }[lang]
+    assert [notice for notice in notices if notice.startswith(signed_in_as)], notices
