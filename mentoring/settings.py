@@ -30,6 +30,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",  # before staticfiles: runserver then serves ASGI, WebSockets included
+    "modeltranslation",  # before admin: its admin classes show every language version
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -319,6 +320,22 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 LANGUAGES = [("fi", _("Finnish")), ("en", _("English")), ("sv", _("Swedish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates and times in each language's own way (mentoring/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["mentoring.formats"]
+# Staff-written texts (pilots/translation.py) have a version per language; one missing in the
+# reader's language falls back to the site's default, then to whichever version exists.
+MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
+MODELTRANSLATION_FALLBACK_LANGUAGES = {
+    "default": tuple(dict.fromkeys([LANGUAGE_CODE, "fi", "en", "sv"]))
+}
+
+
+def _localized_verbose_name(verbose_name: str, language: str) -> str:
+    """ "theme (Finnish)": the label of one language version (called lazily, when shown)."""
+    return f"{verbose_name} ({dict(LANGUAGES)[language]})"
+
+
+MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME = _localized_verbose_name
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Helsinki")
 USE_I18N = True
 USE_TZ = True
