@@ -10,7 +10,7 @@ and channel, unique, created in the caller's transaction, worked off by Celery t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import models
@@ -43,6 +43,9 @@ class Broadcast(models.Model):
     subject = models.CharField(_("subject"), max_length=200, validators=[validate_clean_text])
     body = models.TextField(_("text"), max_length=10_000, validators=[validate_clean_text])
     url = models.CharField(_("link"), max_length=300, blank=True)
+    # The subject and text in other languages, {"fi": {"subject": …, "body": …}}: each
+    # recipient gets their language's version, else `subject` and `body`.
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -52,6 +55,21 @@ class Broadcast(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+    def in_language(self, language: str) -> Text:
+        """The subject and text to send to a reader of `language`."""
+        version = self.translations.get(language)
+        if isinstance(version, dict) and version.get("subject"):
+            return Text(str(version["subject"]), str(version.get("body", "")), self.url)
+        return Text(self.subject, self.body, self.url)
+
+
+class Text(NamedTuple):
+    """What a broadcast says to one reader (as e-mails and digests list it)."""
+
+    subject: str
+    body: str
+    url: str
 
 
 class DeliveryQuerySet(models.QuerySet["Delivery"]):

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from mentoring.types import AuthedRequest
 from pilots import services
@@ -16,7 +17,7 @@ from pilots.models import (
 )
 
 
-class WeekInline(admin.TabularInline):
+class WeekInline(TranslationTabularInline):
     model = Week
     extra = 0
     fields = ["number", "starts_on", "ends_on", "theme", "broadcast_at"]
@@ -24,7 +25,7 @@ class WeekInline(admin.TabularInline):
 
 
 @admin.register(Pilot)
-class PilotAdmin(admin.ModelAdmin):
+class PilotAdmin(TranslationAdmin):
     list_display = ["name", "host", "status", "starts_on", "ends_on"]
     list_filter = ["status", "host"]
     search_fields = ["name", "slug"]
@@ -66,7 +67,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Week)
-class WeekAdmin(admin.ModelAdmin):
+class WeekAdmin(TranslationAdmin):
     list_display = ["pilot", "number", "starts_on", "theme", "broadcast_at"]
     list_filter = ["pilot"]
     search_fields = ["theme"]
@@ -74,7 +75,7 @@ class WeekAdmin(admin.ModelAdmin):
 
 
 @admin.register(Material)
-class MaterialAdmin(admin.ModelAdmin):
+class MaterialAdmin(TranslationAdmin):
     list_display = ["title", "pilot", "kind", "required", "is_published", "position"]
     list_filter = ["pilot", "kind", "required", "is_published"]
     search_fields = ["title"]
@@ -88,7 +89,7 @@ class MaterialCompletionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Announcement)
-class AnnouncementAdmin(admin.ModelAdmin):
+class AnnouncementAdmin(TranslationAdmin):
     list_display = ["title", "pilot", "audience", "send_at", "sent_at"]
     list_filter = ["pilot", "audience"]
     search_fields = ["title"]

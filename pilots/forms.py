@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django import forms
 from django.contrib.auth import password_validation
@@ -11,11 +11,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from mentoring.validators import validate_clean_text
 from pilots.invitations.services import EMAIL_MAX, NAME_MAX
 from pilots.models import Announcement, Invitation, Material, Pilot, Role, Week
+from pilots.texts import localized_names
 from profiles.avatars import AvatarError, process_avatar
 from profiles.models import Organisation, User
 
@@ -23,13 +25,67 @@ from profiles.models import Organisation, User
 MAX_PILOT_DAYS = 366
 # Slugs that would collide with the pilots app's own URLs (/pilots/new/).
 RESERVED_SLUGS = {"new", "calendar", "join"}
+MARKDOWN_HELP = _("Markdown: **bold**, *italic*, lists with “-”, links as [text](https://…).")
 MAX_PROMPTS = 20
 MAX_PROMPT_LENGTH = 300
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class PilotForm(forms.ModelForm):
+def per_language(widgets: dict[str, forms.Widget]) -> dict[str, forms.Widget]:
+    """The same widget for every language version of each field."""
+    return {
+        localized: widget
+        for field, widget in widgets.items()
+        for localized in localized_names(field)
+    }
+
+
+class TranslatedText(NamedTuple):
+    legend: str
+    fields: list[forms.BoundField]
+
+
+class TranslatedTextsMixin(forms.BaseForm):
+    """Staff write a text in each language they can (labelled "Theme (Finnish)"…); readers
+    get their language's version, else another one (MODELTRANSLATION_FALLBACK_LANGUAGES).
+
+    `translated` names the texts this form has in every language; of those in
+    `required_texts`, at least one language version must be written. The template shows
+    each text's versions together (`form.texts`: {"theme": [bound fields]}).
+    """
+
+    translated: tuple[str, ...] = ()
+    required_texts: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in localized_names(*self.translated):
+            self.fields[name].required = False
+
+    @property
+    def texts(self) -> dict[str, TranslatedText]:
+        model = self._meta.model  # type: ignore[attr-defined]
+        return {
+            field: TranslatedText(
+                capfirst(model._meta.get_field(field).verbose_name),
+                [self[name] for name in localized_names(field)],
+            )
+            for field in self.translated
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for field in self.required_texts:
+            names = localized_names(field)
+            if any(name in self.errors for name in names):
+                continue  # one version is wrong already, and says why
+            if not any(data.get(name) for name in names):
+                self.add_error(names[0], _("Write this in at least one language."))
+        return data
+
+
+class PilotForm(TranslatedTextsMixin, forms.ModelForm):
     """Edit a pilot. The link's short name (slug) is fixed once the pilot exists: links already
     sent in e-mails and notifications use it."""
 
@@ -44,21 +100,23 @@ class PilotForm(forms.ModelForm):
     )
     remove_logo = forms.BooleanField(label=_("Remove the current logo"), required=False)
 
+    translated = ("name", "description", "actor_term")
+    required_texts = ("name",)
+
     class Meta:
         model = Pilot
         fields = [
             "host",
-            "name",
-            "description",
+            *localized_names("name", "description"),
             "starts_on",
             "ends_on",
             "status",
             "accent_colour",
-            "actor_term",
+            *localized_names("actor_term"),
             "requires_orientation",
         ]
         widgets = {
-            "description": forms.Textarea(attrs={"rows": 5}),
+            **per_language({"description": forms.Textarea(attrs={"rows": 5})}),
             "starts_on": DATE_INPUT,
             "ends_on": DATE_INPUT,
             "accent_colour": forms.TextInput(attrs={"type": "color"}),
@@ -103,7 +161,7 @@ class PilotForm(forms.ModelForm):
 
 class NewPilotForm(PilotForm):
     class Meta(PilotForm.Meta):
-        fields = ["host", "name", "slug", *PilotForm.Meta.fields[2:]]
+        fields = ["host", "slug", *PilotForm.Meta.fields[1:]]
         help_texts = {
             **PilotForm.Meta.help_texts,
             "slug": _(
@@ -121,31 +179,46 @@ class NewPilotForm(PilotForm):
         return slug
 
 
-class WeekForm(forms.ModelForm):
+def _clean_prompts(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines()]
+    prompts = [line for line in lines if line]
+    if len(prompts) > MAX_PROMPTS:
+        raise forms.ValidationError(
+            _("At most %(count)d prompts, please.") % {"count": MAX_PROMPTS}
+        )
+    if any(len(prompt) > MAX_PROMPT_LENGTH for prompt in prompts):
+        raise forms.ValidationError(
+            _("Each prompt can be at most %(count)d characters long.")
+            % {"count": MAX_PROMPT_LENGTH}
+        )
+    return "\n".join(prompts)
+
+
+class WeekForm(TranslatedTextsMixin, forms.ModelForm):
+    translated = ("theme", "description", "prompts")
+
     class Meta:
         model = Week
-        fields = ["theme", "description", "prompts"]
-        widgets = {
-            "description": forms.Textarea(attrs={"rows": 4}),
-            "prompts": forms.Textarea(attrs={"rows": 6}),
-        }
+        fields = localized_names("theme", "description", "prompts")
+        widgets = per_language(
+            {
+                "description": forms.Textarea(attrs={"rows": 4}),
+                "prompts": forms.Textarea(attrs={"rows": 6}),
+            }
+        )
 
-    def clean_prompts(self) -> str:
-        lines = [line.strip() for line in self.cleaned_data["prompts"].splitlines()]
-        prompts = [line for line in lines if line]
-        if len(prompts) > MAX_PROMPTS:
-            raise forms.ValidationError(
-                _("At most %(count)d prompts, please.") % {"count": MAX_PROMPTS}
-            )
-        if any(len(prompt) > MAX_PROMPT_LENGTH for prompt in prompts):
-            raise forms.ValidationError(
-                _("Each prompt can be at most %(count)d characters long.")
-                % {"count": MAX_PROMPT_LENGTH}
-            )
-        return "\n".join(prompts)
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name in localized_names("prompts"):
+            if name in data and name not in self.errors:
+                try:
+                    data[name] = _clean_prompts(data[name] or "")
+                except forms.ValidationError as error:
+                    self.add_error(name, error)
+        return data
 
 
-class MaterialForm(forms.ModelForm):
+class MaterialForm(TranslatedTextsMixin, forms.ModelForm):
     video_url = forms.URLField(
         label=_("video link"),
         required=False,
@@ -153,12 +226,23 @@ class MaterialForm(forms.ModelForm):
         help_text=_("A link that starts with https://, e.g. to the university's video service."),
     )
 
+    translated = ("title", "body")
+    required_texts = ("title",)
+
     class Meta:
         model = Material
-        fields = ["title", "kind", "body", "video_url", "required", "position", "is_published"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 14})}
+        fields = [
+            *localized_names("title"),
+            "kind",
+            *localized_names("body"),
+            "video_url",
+            "required",
+            "position",
+            "is_published",
+        ]
+        widgets = per_language({"body": forms.Textarea(attrs={"rows": 14})})
         help_texts = {
-            "body": _("Markdown: **bold**, *italic*, lists with “-”, links as [text](https://…)."),
+            **{name: MARKDOWN_HELP for name in localized_names("body")},
             "position": _("Materials are listed from the smallest number up."),
         }
 
@@ -173,15 +257,23 @@ class MaterialForm(forms.ModelForm):
         data = self.cleaned_data
         kind = data.get("kind")
         # A field that failed its own checks has no value here and already says why.
-        missing = [name for name in ("video_url", "body") if name not in self.errors]
-        if kind == Material.Kind.VIDEO and not data.get("video_url") and "video_url" in missing:
+        if (
+            kind == Material.Kind.VIDEO
+            and not data.get("video_url")
+            and "video_url" not in self.errors
+        ):
             self.add_error("video_url", _("A video needs its link."))
-        if kind == Material.Kind.TEXT and not data.get("body") and "body" in missing:
-            self.add_error("body", _("Please write the text."))
+        bodies = localized_names("body")
+        if (
+            kind == Material.Kind.TEXT
+            and not any(data.get(name) for name in bodies)
+            and not any(name in self.errors for name in bodies)
+        ):
+            self.add_error(bodies[0], _("Please write the text."))
         return data
 
 
-class AnnouncementForm(forms.ModelForm):
+class AnnouncementForm(TranslatedTextsMixin, forms.ModelForm):
     NOW = "now"
     LATER = "later"
 
@@ -192,20 +284,21 @@ class AnnouncementForm(forms.ModelForm):
         widget=forms.RadioSelect,
     )
 
+    translated = ("title", "body")
+    required_texts = ("title", "body")
+
     class Meta:
         model = Announcement
-        fields = ["title", "body", "audience", "send_at"]
+        fields = [*localized_names("title", "body"), "audience", "send_at"]
         widgets = {
-            "body": forms.Textarea(attrs={"rows": 10}),
+            **per_language({"body": forms.Textarea(attrs={"rows": 10})}),
             "send_at": forms.DateTimeInput(
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
             ),
         }
-        help_texts = {
-            "body": _("Markdown: **bold**, *italic*, lists with “-”, links as [text](https://…)."),
-        }
+        help_texts = {name: MARKDOWN_HELP for name in localized_names("body")}
 
-    field_order = ["title", "body", "audience", "when", "send_at"]
+    field_order = [*localized_names("title", "body"), "audience", "when", "send_at"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

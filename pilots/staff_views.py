@@ -53,6 +53,7 @@ from pilots.models import (
     Pilot,
     Role,
 )
+from pilots.texts import languages
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -286,7 +287,8 @@ def materials(request: AuthedRequest, slug: str) -> HttpResponse:
 def _material_page(
     request: HttpRequest, pilot: Pilot, form: MaterialForm, material: Material | None
 ) -> HttpResponse:
-    preview = form.cleaned_data if "preview" in request.POST and form.is_valid() else None
+    # The edited material in the staff member's language (else another one written).
+    preview = form.instance if "preview" in request.POST and form.is_valid() else None
     return render(
         request,
         "pilots/staff/material_form.html",
@@ -393,15 +395,15 @@ def new_announcement(request: AuthedRequest, slug: str) -> HttpResponse:
     preview = None
     if request.method == "POST" and form.is_valid():
         if "preview" in request.POST:
-            preview = form.cleaned_data
+            preview = form.instance  # in the staff member's language, else another one written
         else:
             data = form.cleaned_data
             try:
                 announcement = services.post_announcement(
                     pilot=pilot,
                     author=request.user,
-                    title=data["title"],
-                    body=data["body"],
+                    title={code: data[f"title_{code}"] for code in languages()},
+                    body={code: data[f"body_{code}"] for code in languages()},
                     audience=data["audience"],
                     send_at=data["send_at"],
                 )

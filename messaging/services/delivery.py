@@ -19,7 +19,7 @@ import datetime
 import functools
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -41,6 +41,7 @@ from messaging.services.sending import (
     is_temporary,
     send_claimed,
 )
+from profiles.models import preferred_language
 
 logger = logging.getLogger(__name__)
 
@@ -54,9 +55,12 @@ def broadcast(
     url: str,
     recipient_ids: Iterable[int],
     context: str = "",
+    translations: Mapping[str, tuple[str, str]] | None = None,
 ) -> Broadcast:
     """Queue `subject`/`body` for every recipient, in the app and by e-mail per their settings;
     `context` files it under what sent it (e.g. a pilot's), for that one's statistics.
+    `translations` gives (subject, body) per language code: a recipient whose language has one
+    gets it, the others `subject`/`body`.
 
     Calling it again with the same `source` returns the first broadcast and queues nothing.
     """
@@ -69,6 +73,10 @@ def broadcast(
                 "subject": subject,
                 "body": body,
                 "url": url,
+                "translations": {
+                    language: {"subject": text[0], "body": text[1]}
+                    for language, text in (translations or {}).items()
+                },
             },
         )
         if not created:
@@ -209,7 +217,10 @@ def deliver(*, delivery_ids: list[int]) -> Outcome:
     pending = Delivery.objects.filter(pk__in=delivery_ids, status=Delivery.Status.PENDING)
     outcome = Outcome()
     in_app = list(
-        pending.filter(channel=Delivery.Channel.IN_APP).select_related("broadcast").order_by("pk")
+        pending.filter(channel=Delivery.Channel.IN_APP)
+        .select_related("broadcast")
+        .annotate(recipient_language=F("recipient__language"))
+        .order_by("pk")
     )
     if in_app:
         _deliver_in_app(in_app)
@@ -224,8 +235,13 @@ def deliver(*, delivery_ids: list[int]) -> Outcome:
     return outcome
 
 
-def _deliver_in_app(rows: list[Delivery]) -> None:
+def _deliver_in_app(rows: Sequence[Delivery]) -> None:
     now = timezone.now()
+    # Each notification is stored in its reader's language (the one they last used the site in).
+    texts = {
+        row.pk: row.broadcast.in_language(preferred_language(row.recipient_language))  # type: ignore[attr-defined]
+        for row in rows
+    }
     with transaction.atomic():
         Notification.objects.bulk_create(
             [
@@ -233,8 +249,8 @@ def _deliver_in_app(rows: list[Delivery]) -> None:
                     user_id=row.recipient_id,
                     kind=row.broadcast.kind,
                     source=row.broadcast.source,
-                    subject=row.broadcast.subject,
-                    body=row.broadcast.body,
+                    subject=texts[row.pk].subject,
+                    body=texts[row.pk].body,
                     url=row.broadcast.url,
                 )
                 for row in rows
@@ -244,16 +260,16 @@ def _deliver_in_app(rows: list[Delivery]) -> None:
         Delivery.objects.filter(pk__in=[row.pk for row in rows]).update(
             status=Delivery.Status.SENT, sent_at=now, updated_at=now, attempts=F("attempts") + 1
         )
-        # Those with a page open see it arrive (one cache lookup; nobody online, nothing sent).
-        by_broadcast: defaultdict[Broadcast, list[int]] = defaultdict(list)
+        # Those with a page open see it arrive (one cache lookup; nobody online, nothing sent),
+        # one event per broadcast and language.
+        by_text: defaultdict[tuple[int, str, str], list[int]] = defaultdict(list)
         for row in rows:
-            by_broadcast[row.broadcast].append(row.recipient_id)
-        for broadcast, user_ids in by_broadcast.items():
+            text = texts[row.pk]
+            by_text[(row.broadcast_id, text.subject, text.url)].append(row.recipient_id)
+        for (_broadcast_id, subject, url), user_ids in by_text.items():
             online = sorted(events.online_user_ids(user_ids))
             if online:
-                events.notifications_changed(
-                    online, new={"subject": broadcast.subject, "url": broadcast.url}
-                )
+                events.notifications_changed(online, new={"subject": subject, "url": url})
 
 
 def _deliver_email(rows: list[Delivery], outcome: Outcome) -> None:
@@ -273,11 +289,9 @@ def _deliver_email(rows: list[Delivery], outcome: Outcome) -> None:
                     return
                 is_open = True
             try:
+                text = row.broadcast.in_language(row.recipient.preferred_language)
                 message = render_email(
-                    recipient=row.recipient,
-                    subject=row.broadcast.subject,
-                    body=row.broadcast.body,
-                    url=row.broadcast.url,
+                    recipient=row.recipient, subject=text.subject, body=text.body, url=text.url
                 )
             except Exception as error:
                 _record_failure(row, error, outcome, temporary=False)

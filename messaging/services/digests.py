@@ -66,7 +66,8 @@ def send_digests(*, now: datetime.datetime | None = None) -> int:
     mailer = mailers.default
     try:
         for rows in by_user.values():
-            items = [row.broadcast for row in rows]
+            language = rows[0].recipient.preferred_language
+            items = [row.broadcast.in_language(language) for row in rows]
             message = build_email("digest", rows[0].recipient, {"items": items})
             ids = [row.pk for row in rows]
             mine = Delivery.objects.filter(pk__in=ids, status=Delivery.Status.DIGEST)

@@ -12,6 +12,7 @@ from messaging.models import Kind
 from pilots.models import Announcement, Pilot
 from pilots.services.lifecycle import ensure_open
 from pilots.services.membership import recipient_ids
+from pilots.texts import Versions, broadcast_texts, set_versions
 from profiles.models import User
 
 
@@ -31,8 +32,8 @@ def send_announcement(*, announcement: Announcement, now: datetime.datetime | No
             kind=Kind.ANNOUNCEMENT,
             source=announcement.source,
             context=announcement.pilot.context,
-            subject=announcement.title,
-            body=announcement.body,
+            # In each recipient's language, as far as staff wrote it (else the fallback).
+            **broadcast_texts(lambda: (announcement.title, announcement.body)),
             url=announcement.get_absolute_url(),
             recipient_ids=recipient_ids(pilot=announcement.pilot, audience=announcement.audience),
         )
@@ -44,22 +45,23 @@ def post_announcement(
     *,
     pilot: Pilot,
     author: User,
-    title: str,
-    body: str,
+    title: Versions,
+    body: Versions,
     audience: str,
     send_at: datetime.datetime | None = None,
     now: datetime.datetime | None = None,
 ) -> Announcement:
     """Save an announcement and send it now unless `send_at` is later (`run_due` sends it then).
+    `title` and `body` are per language ({"fi": …, "en": …}), or the active language's.
 
     Raises PilotClosed for a closed or archived pilot.
     """
     ensure_open(pilot)
     now = now or timezone.now()
     with transaction.atomic():
-        announcement = Announcement.objects.create(
-            pilot=pilot, author=author, title=title, body=body, audience=audience, send_at=send_at
-        )
+        announcement = Announcement(pilot=pilot, author=author, audience=audience, send_at=send_at)
+        set_versions(announcement, title=title, body=body)
+        announcement.save()
         if send_at is None or send_at <= now:
             send_announcement(announcement=announcement, now=now)
     return announcement

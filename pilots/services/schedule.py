@@ -12,6 +12,7 @@ from messaging import services as messaging
 from messaging.models import Kind
 from pilots.models import Pilot, Week
 from pilots.services.membership import recipient_ids
+from pilots.texts import broadcast_texts
 
 WEEK = datetime.timedelta(days=7)
 
@@ -52,15 +53,12 @@ def publish_week(*, week: Week, now: datetime.datetime | None = None) -> bool:
         if not won:
             return False
         pilot = week.pilot
-        body = week.description
-        if week.prompt_list:
-            body += "\n\n" + "\n".join(f"- {prompt}" for prompt in week.prompt_list)
         messaging.broadcast(
             kind=Kind.WEEK,
             source=week.source,
             context=pilot.context,
-            subject=f"{week.number}. {week.theme}" if week.theme else f"{pilot}: {week.number}",
-            body=body.strip(),
+            # In each recipient's language, as far as staff wrote it (else the fallback).
+            **broadcast_texts(lambda: _week_text(week)),
             url=reverse("pilots:home", args=[pilot.slug]),
             recipient_ids=recipient_ids(pilot=pilot),
         )
@@ -68,13 +66,20 @@ def publish_week(*, week: Week, now: datetime.datetime | None = None) -> bool:
     return True
 
 
+def _week_text(week: Week) -> tuple[str, str]:
+    """The subject and text of a week's theme, in the active language."""
+    body = week.description
+    if week.prompt_list:
+        body += "\n\n" + "\n".join(f"- {prompt}" for prompt in week.prompt_list)
+    subject = f"{week.number}. {week.theme}" if week.theme else f"{week.pilot}: {week.number}"
+    return subject, body.strip()
+
+
 def current_themes(pilot_ids: list[int]) -> dict[int, str]:
     """This week's theme of each of the given pilots that has one written."""
     if not pilot_ids:
         return {}
     today = timezone.localdate()
-    return dict(
-        Week.objects.filter(pilot_id__in=pilot_ids, starts_on__lte=today, ends_on__gte=today)
-        .exclude(theme="")
-        .values_list("pilot_id", "theme")
-    )
+    weeks = Week.objects.filter(pilot_id__in=pilot_ids, starts_on__lte=today, ends_on__gte=today)
+    # In the active language, else the fallback (modeltranslation's values_list).
+    return {pilot_id: theme for pilot_id, theme in weeks.values_list("pilot_id", "theme") if theme}
