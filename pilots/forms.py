@@ -12,7 +12,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.utils import build_localized_fieldname
 
 from mentoring.validators import validate_clean_text
 from pilots.invitations.services import EMAIL_MAX, NAME_MAX
@@ -39,6 +41,14 @@ def per_language(widgets: dict[str, forms.Widget]) -> dict[str, forms.Widget]:
         for field, widget in widgets.items()
         for localized in localized_names(field)
     }
+
+
+def mine(field: str) -> str:
+    """The version of `field` in the active language (the staff member's), which a missing
+    text's error goes on: the one they would write."""
+    names = localized_names(field)
+    name = build_localized_fieldname(field, get_language() or "")
+    return name if name in names else names[0]
 
 
 class TranslatedText(NamedTuple):
@@ -81,7 +91,7 @@ class TranslatedTextsMixin(forms.BaseForm):
             if any(name in self.errors for name in names):
                 continue  # one version is wrong already, and says why
             if not any(data.get(name) for name in names):
-                self.add_error(names[0], _("Write this in at least one language."))
+                self.add_error(mine(field), _("Write this in at least one language."))
         return data
 
 
@@ -269,7 +279,7 @@ class MaterialForm(TranslatedTextsMixin, forms.ModelForm):
             and not any(data.get(name) for name in bodies)
             and not any(name in self.errors for name in bodies)
         ):
-            self.add_error(bodies[0], _("Please write the text."))
+            self.add_error(mine("body"), _("Please write the text."))
         return data
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import translation
 from modeltranslation.utils import build_localized_fieldname
 
@@ -49,3 +50,11 @@ def broadcast_texts(render: Callable[[], tuple[str, str]]) -> dict[str, Any]:
     versions = in_every_language(render)
     subject, body = versions.get(settings.LANGUAGE_CODE) or next(iter(versions.values()))
     return {"subject": subject, "body": body, "translations": versions}
+
+
+def written(field: str) -> Q:
+    """Rows whose `field` is written in at least one language."""
+    condition = Q()
+    for name in localized_names(field):
+        condition |= Q(**{f"{name}__gt": ""})
+    return condition

@@ -12,6 +12,7 @@ from pilots.models import Announcement, Pilot, Week
 from pilots.services.announcements import send_announcement
 from pilots.services.nudges import send_nudges
 from pilots.services.schedule import publish_week
+from pilots.texts import written
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def run_due(*, now: datetime.datetime | None = None) -> DueReport:
             starts_on__lte=today,
             ends_on__gte=today,
         )
-        .exclude(theme="")
+        .filter(written("theme"))
         .select_related("pilot")
     )
     for week in due_weeks:

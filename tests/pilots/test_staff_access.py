@@ -61,13 +61,13 @@ def test_non_staff_get_the_same_404_as_for_a_missing_pilot(
 @pytest.mark.parametrize(
     ("path", "data"),
     [
-        ("/pilots/{slug}/staff/edit/", {"name": "Taken over"}),
-        ("/pilots/{slug}/staff/weeks/1/", {"theme": "Taken over"}),
-        ("/pilots/{slug}/staff/materials/new/", {"title": "Taken over", "body": "x"}),
-        ("/pilots/{slug}/staff/materials/{material}/", {"title": "Taken over", "body": "x"}),
+        ("/pilots/{slug}/staff/edit/", {"name_en": "Taken over"}),
+        ("/pilots/{slug}/staff/weeks/1/", {"theme_en": "Taken over"}),
+        ("/pilots/{slug}/staff/materials/new/", {"title_en": "Taken over", "body_en": "x"}),
+        ("/pilots/{slug}/staff/materials/{material}/", {"title_en": "Taken over", "body_en": "x"}),
         (
             "/pilots/{slug}/staff/announcements/new/",
-            {"title": "Taken over", "body": "x", "audience": "everyone", "when": "now"},
+            {"title_en": "Taken over", "body_en": "x", "audience": "everyone", "when": "now"},
         ),
     ],
 )
@@ -135,7 +135,9 @@ def test_another_pilots_objects_are_404_under_ones_own_pilot(
     assert client.get(f"{base}/materials/{material.pk}/").status_code == 404
     assert client.get(f"{base}/announcements/{note.pk}/").status_code == 404
     assert client.get(f"{base}/weeks/99/").status_code == 404
-    response = client.post(f"{base}/materials/{material.pk}/", {"title": "Mine now", "body": "x"})
+    response = client.post(
+        f"{base}/materials/{material.pk}/", {"title_en": "Mine now", "body_en": "x"}
+    )
     assert response.status_code == 404
     material.refresh_from_db()
     assert material.title == "Theirs"
@@ -154,7 +156,7 @@ def test_only_site_staff_may_create_a_pilot(
         "/pilots/new/",
         {
             "host": host.pk,
-            "name": "Sneaky",
+            "name_en": "Sneaky",
             "slug": "sneaky",
             "starts_on": "2026-02-01",
             "ends_on": "2026-03-31",

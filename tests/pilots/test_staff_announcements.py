@@ -29,8 +29,8 @@ pytestmark = pytest.mark.django_db
 
 def announcement_form(**changes: Any) -> dict[str, Any]:
     data = {
-        "title": "Welcome to the pilot",
-        "body": "The first week starts **Monday**.",
+        "title_en": "Welcome to the pilot",
+        "body_en": "The first week starts **Monday**.",
         "audience": "everyone",
         "when": "now",
         "send_at": "",
@@ -116,10 +116,10 @@ def test_a_time_typed_in_but_send_now_chosen_sends_now(pilot: Pilot, sam: Client
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
-        ({"title": ""}, "title"),
-        ({"body": ""}, "body"),
-        ({"body": "b" * 10_001}, "body"),
-        ({"title": "Null\x00byte"}, "title"),
+        ({"title_en": ""}, "title_en"),
+        ({"body_en": ""}, "body_en"),
+        ({"body_en": "b" * 10_001}, "body_en"),
+        ({"title_en": "Null\x00byte"}, "title_en"),
         ({"audience": "everybody-everywhere"}, "audience"),
     ],
 )
@@ -135,7 +135,7 @@ def test_invalid_announcement_is_refused(
 def test_announcement_preview_renders_markdown_and_sends_nothing(pilot: Pilot, sam: Client) -> None:
     response = sam.post(
         staff_url(pilot, "announcements/new/"),
-        announcement_form(body="*Soon* <img src=x onerror=alert(1)>", preview="1"),
+        announcement_form(body_en="*Soon* <img src=x onerror=alert(1)>", preview="1"),
     )
     preview = preview_of(response.content.decode())
     assert preview.texts("em") == ["Soon"]

@@ -24,9 +24,9 @@ pytestmark = pytest.mark.django_db
 
 def material_form(**changes: Any) -> dict[str, Any]:
     data = {
-        "title": "Welcome to speed mentoring",
+        "title_en": "Welcome to speed mentoring",
         "kind": "text",
-        "body": "Read this **first**.",
+        "body_en": "Read this **first**.",
         "video_url": "",
         "required": "on",
         "position": "1",
@@ -50,7 +50,7 @@ def test_staff_add_a_required_published_material(pilot: Pilot, sam: Client) -> N
 def test_staff_edit_a_material(pilot: Pilot, sam: Client) -> None:
     material = Material.objects.create(pilot=pilot, title="Old", body="Old text")
     response = sam.post(
-        staff_url(pilot, f"materials/{material.pk}/"), material_form(title="New title")
+        staff_url(pilot, f"materials/{material.pk}/"), material_form(title_en="New title")
     )
     assert response.status_code == 302
     material.refresh_from_db()
@@ -64,10 +64,10 @@ def test_staff_edit_a_material(pilot: Pilot, sam: Client) -> None:
         ({"kind": "video", "video_url": "http://video.example.com/intro"}, "video_url"),
         ({"kind": "video", "video_url": "javascript:alert(1)"}, "video_url"),
         ({"kind": "video", "video_url": ""}, "video_url"),
-        ({"kind": "text", "body": ""}, "body"),
-        ({"title": ""}, "title"),
-        ({"body": "z" * 20_001}, "body"),
-        ({"body": "bad \x1b[31m escape"}, "body"),
+        ({"kind": "text", "body_en": ""}, "body_en"),
+        ({"title_en": ""}, "title_en"),
+        ({"body_en": "z" * 20_001}, "body_en"),
+        ({"body_en": "bad \x1b[31m escape"}, "body_en"),
     ],
 )
 def test_invalid_material_is_refused(
@@ -82,14 +82,16 @@ def test_invalid_material_is_refused(
 def test_video_material_with_an_https_link_is_saved(pilot: Pilot, sam: Client) -> None:
     url = "https://video.example.com/intro"
     sam.post(
-        staff_url(pilot, "materials/new/"), material_form(kind="video", body="", video_url=url)
+        staff_url(pilot, "materials/new/"), material_form(kind="video", body_en="", video_url=url)
     )
     assert Material.objects.get(pilot=pilot).video_url == url
 
 
 def test_preview_shows_sanitised_markdown_and_saves_nothing(pilot: Pilot, sam: Client) -> None:
     body = "**Bold** move\n\n<script>alert('x')</script>\n\n[link](javascript:alert(1))"
-    response = sam.post(staff_url(pilot, "materials/new/"), material_form(body=body, preview="1"))
+    response = sam.post(
+        staff_url(pilot, "materials/new/"), material_form(body_en=body, preview="1")
+    )
     preview = preview_of(response.content.decode())
     assert response.status_code == 200
     assert preview.texts("strong") == ["Bold"]

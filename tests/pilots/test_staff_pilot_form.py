@@ -33,14 +33,14 @@ pytestmark = pytest.mark.django_db
 def pilot_form(host: Organisation, **changes: Any) -> dict[str, Any]:
     data = {
         "host": host.pk,
-        "name": "Spring 2026",
+        "name_en": "Spring 2026",
         "slug": "spring-2026",
-        "description": "Digital speed mentoring for ICT and business students.",
+        "description_en": "Digital speed mentoring for ICT and business students.",
         "starts_on": "2026-02-01",
         "ends_on": "2026-03-31",
         "status": Pilot.Status.RECRUITING,
         "accent_colour": "#aa3300",
-        "actor_term": "aktori",
+        "actor_term_en": "aktori",
         "requires_orientation": "on",
     }
     data.update(changes)
@@ -78,10 +78,10 @@ def test_site_staff_create_a_pilot_become_its_staff_and_get_its_weeks(
         ({"slug": "new"}, "slug", "reserved"),
         ({"slug": "join"}, "slug", "reserved"),  # /pilots/join/
         ({"slug": "not a slug"}, "slug", "valid"),
-        ({"name": ""}, "name", "required"),
-        ({"name": "x" * 121}, "name", "at most 120"),
-        ({"name": "Bad\x00name"}, "name", "Null characters"),
-        ({"name": "Bad\x07name"}, "name", "control characters"),
+        ({"name_en": ""}, "name_en", "at least one language"),
+        ({"name_en": "x" * 121}, "name_en", "at most 120"),
+        ({"name_en": "Bad\x00name"}, "name_en", "Null characters"),
+        ({"name_en": "Bad\x07name"}, "name_en", "control characters"),
         ({"accent_colour": "red"}, "accent_colour", "#0b3d91"),
     ],
 )
@@ -146,13 +146,13 @@ def test_svg_posing_as_a_logo_is_refused(
 def edit_form(pilot: Pilot, **changes: Any) -> dict[str, Any]:
     data = {
         "host": pilot.host_id,
-        "name": pilot.name,
-        "description": pilot.description,
+        "name_en": pilot.name,
+        "description_en": pilot.description,
         "starts_on": pilot.starts_on.isoformat(),
         "ends_on": pilot.ends_on.isoformat(),
         "status": pilot.status,
         "accent_colour": pilot.accent_colour,
-        "actor_term": pilot.actor_term,
+        "actor_term_en": pilot.actor_term,
     }
     data.update(changes)
     return data
@@ -175,7 +175,7 @@ def test_new_dates_re_plan_the_weeks_and_keep_written_themes(pilot: Pilot, sam: 
 
 def test_editing_other_fields_leaves_the_weeks_alone(pilot: Pilot, sam: Client) -> None:
     before = list(pilot.weeks.values_list("pk", "starts_on", "ends_on"))
-    response = sam.post(staff_url(pilot, "edit/"), edit_form(pilot, name="Renamed pilot"))
+    response = sam.post(staff_url(pilot, "edit/"), edit_form(pilot, name_en="Renamed pilot"))
     assert response.status_code == 302
     pilot.refresh_from_db()
     assert pilot.name == "Renamed pilot"
@@ -190,7 +190,9 @@ def test_slug_cannot_be_changed_by_editing(pilot: Pilot, sam: Client) -> None:
 
 def test_edit_with_dates_in_the_wrong_order_changes_nothing(pilot: Pilot, sam: Client) -> None:
     early = (pilot.starts_on - datetime.timedelta(days=1)).isoformat()
-    response = sam.post(staff_url(pilot, "edit/"), edit_form(pilot, name="Changed", ends_on=early))
+    response = sam.post(
+        staff_url(pilot, "edit/"), edit_form(pilot, name_en="Changed", ends_on=early)
+    )
     assert response.status_code == 200
     assert "ends_on" in response.context["form"].errors
     assert "Pilot spring-pilot" in response.content.decode()  # the header keeps the stored name

@@ -45,9 +45,9 @@ def test_week_theme_description_and_prompts_are_saved(pilot: Pilot, sam: Client)
     response = sam.post(
         staff_url(pilot, "weeks/5/"),
         {
-            "theme": "Future skills and working life",
-            "description": "What will work look like?",
-            "prompts": "  Which skill do you use most?\n\n\nWhat would you learn first?  \n",
+            "theme_en": "Future skills and working life",
+            "description_en": "What will work look like?",
+            "prompts_en": "  Which skill do you use most?\n\n\nWhat would you learn first?  \n",
         },
     )
     assert response.status_code == 302
@@ -60,16 +60,16 @@ def test_week_theme_description_and_prompts_are_saved(pilot: Pilot, sam: Client)
 @pytest.mark.parametrize(
     ("data", "field"),
     [
-        ({"theme": "x" * 201}, "theme"),
-        ({"theme": "Bad\x00theme"}, "theme"),
-        ({"prompts": "\n".join(f"Prompt {n}" for n in range(21))}, "prompts"),
-        ({"prompts": "y" * 301}, "prompts"),
+        ({"theme_en": "x" * 201}, "theme_en"),
+        ({"theme_en": "Bad\x00theme"}, "theme_en"),
+        ({"prompts_en": "\n".join(f"Prompt {n}" for n in range(21))}, "prompts_en"),
+        ({"prompts_en": "y" * 301}, "prompts_en"),
     ],
 )
 def test_invalid_week_is_refused(
     pilot: Pilot, sam: Client, data: dict[str, str], field: str
 ) -> None:
-    response = sam.post(staff_url(pilot, "weeks/5/"), {"theme": "", "prompts": "", **data})
+    response = sam.post(staff_url(pilot, "weeks/5/"), {"theme_en": "", "prompts_en": "", **data})
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert pilot.weeks.get(number=5).theme == ""
