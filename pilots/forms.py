@@ -312,6 +312,13 @@ class AnnouncementForm(TranslatedTextsMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        pilot: Pilot = self.instance.pilot
+        if pilot.actor_term:  # "To: Aktori", in the pilot's own word
+            audience: forms.ChoiceField = self.fields["audience"]  # type: ignore[assignment]
+            audience.choices = [
+                (value, pilot.role_label(value) if value == Role.ACTOR else label)
+                for value, label in Announcement.Audience.choices
+            ]
         self.fields["send_at"].help_text = _(
             "Only for “Send at a set time”. Time zone: %(zone)s."
         ) % {"zone": timezone.get_current_timezone_name()}
@@ -342,6 +349,11 @@ class ParticipantFilterForm(forms.Form):
     )
     quiet = forms.BooleanField(label=_("Quiet for 7 days or more"), required=False)
 
+    def __init__(self, *args: Any, pilot: Pilot, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        role: forms.ChoiceField = self.fields["role"]  # type: ignore[assignment]
+        role.choices = [("", _("Everyone")), *pilot.role_choices()]
+
 
 # --- Invitations --------------------------------------------------------------------------
 
@@ -357,6 +369,12 @@ class InviteForm(forms.Form):
     )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.ACTOR)
     earns_credits = forms.BooleanField(label=_("Earns study credits (actors only)"), required=False)
+
+    def __init__(self, *args: Any, pilot: Pilot | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if pilot is not None:  # the roles as the pilot names them
+            role: forms.ChoiceField = self.fields["role"]  # type: ignore[assignment]
+            role.choices = pilot.role_choices()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

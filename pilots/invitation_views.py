@@ -67,7 +67,7 @@ def _rate_limited_message() -> str:
 @login_required
 def invitations(request: AuthedRequest, slug: str) -> HttpResponse:
     pilot = get_pilot_for_staff(request.user, slug)
-    form = InviteForm(request.POST if request.method == "POST" else None)
+    form = InviteForm(request.POST if request.method == "POST" else None, pilot=pilot)
     http_status = 400 if form.is_bound else 200
     if request.method == "POST" and form.is_valid():
         quota = take_invite_quota(request, 1)

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from mentoring.colours import Brand
@@ -148,6 +149,16 @@ class Pilot(models.Model):
     def context(self) -> str:
         """The label of the pilot's conversations, reports and broadcasts in messaging."""
         return f"pilot:{self.pk}"
+
+    def role_label(self, role: str) -> str:
+        """A role as this pilot names it: its own word for actors (e.g. "Aktori", in the
+        reader's language as far as staff wrote it), else the usual name."""
+        if role == Role.ACTOR and self.actor_term:
+            return capfirst(self.actor_term)
+        return str(Role(role).label) if role in Role.values else role
+
+    def role_choices(self) -> list[tuple[str, str]]:
+        return [(role, self.role_label(role)) for role in Role.values]
 
     def week_on(self, day: datetime.date) -> Week | None:
         return self.weeks.filter(starts_on__lte=day, ends_on__gte=day).first()

@@ -333,7 +333,7 @@ def participants(request: AuthedRequest, slug: str) -> HttpResponse:
     pilot = get_pilot_for_staff(request.user, slug)
     required_total = _required_total(pilot)
     rows = _participants(pilot)
-    form = ParticipantFilterForm(request.GET or None)
+    form = ParticipantFilterForm(request.GET or None, pilot=pilot)
     if form.is_valid():
         data = form.cleaned_data
         if data["role"]:
