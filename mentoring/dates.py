@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from typing import Literal
 
-from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.contrib.humanize.templatetags.humanize import NaturalTimeFormatter
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -43,7 +43,7 @@ def relative(value: datetime.datetime, now: datetime.datetime | None = None) -> 
     if delta < -CLOCK_SKEW:
         return None
     if delta < MINUTES_AGO:
-        return str(naturaltime(value)) if delta > datetime.timedelta(0) else gettext("now")
+        return _ago(delta)
     local, today = timezone.localtime(value), timezone.localdate(now)
     time = formats.time_format(local, "TIME_FORMAT")
     if local.date() == today:
@@ -51,6 +51,18 @@ def relative(value: datetime.datetime, now: datetime.datetime | None = None) -> 
     if local.date() == today - datetime.timedelta(days=1):
         return gettext("yesterday at %(time)s") % {"time": time}
     return None
+
+
+def _ago(delta: datetime.timedelta) -> str:
+    """ "now", "20 seconds ago", "5 minutes ago": the words of Django's naturaltime (translated
+    in every language), counted from the given moment rather than the clock."""
+    words = NaturalTimeFormatter.time_strings
+    seconds = max(int(delta.total_seconds()), 0)  # a moment ahead by a clock's skew is "now"
+    if seconds == 0:
+        return str(words["now"])
+    if seconds < 60:
+        return str(words["past-second"] % {"count": seconds})
+    return str(words["past-minute"] % {"count": seconds // 60})
 
 
 def describe(

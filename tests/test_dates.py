@@ -73,9 +73,9 @@ def test_a_date_has_a_plain_date_as_its_machine_readable_value() -> None:
 def test_minutes_ago_then_today_then_yesterday_then_the_date() -> None:
     now = MOMENT.replace(hour=15)
     with translation.override("en"):
-        assert dates.describe(now - datetime.timedelta(seconds=20), now=now) != dates.absolute(
-            now - datetime.timedelta(seconds=20)
-        )
+        assert dates.describe(now - datetime.timedelta(seconds=20), now=now) == "20\xa0seconds ago"
+        assert dates.describe(now - datetime.timedelta(minutes=59), now=now) == "59\xa0minutes ago"
+        assert dates.describe(now + datetime.timedelta(seconds=30), now=now) == "now"
         assert dates.describe(MOMENT.replace(hour=14, minute=5), now=now) == "today at 14:05"
         yesterday = MOMENT.replace(hour=14, minute=5) - datetime.timedelta(days=1)
         assert dates.describe(yesterday, now=now) == "yesterday at 14:05"
