@@ -91,13 +91,15 @@ def test_staff_run_a_pilot_and_the_invited_actor_follows_it(
     page.get_by_label("Host organisation:").select_option(
         label="Savonia University of Applied Sciences"
     )
-    page.get_by_label("Name:", exact=True).fill(PILOT)
+    page.get_by_label("Name (English):", exact=True).fill(PILOT)
     page.get_by_label("Short name in links:").fill(SLUG)
-    page.get_by_label("Description:").fill("Eight weeks of short conversations with mentors.")
+    page.get_by_label("Description (English):").fill(
+        "Eight weeks of short conversations with mentors."
+    )
     page.get_by_label("Status:").select_option(label="Running")
     page.get_by_label("First day:").fill(starts_on.isoformat())
     page.get_by_label("Last day:").fill(ends_on.isoformat())
-    page.get_by_label("Word for actors:").fill("aktori")
+    page.get_by_label("Word for actors (English):").fill("aktori")
     page.get_by_role("checkbox", name="Orientation required before conversations").check()
     page.get_by_role("button", name="Create the pilot").click()
 
@@ -127,9 +129,11 @@ def test_staff_run_a_pilot_and_the_invited_actor_follows_it(
     expect(page).to_have_url(re.compile(rf"/pilots/{SLUG}/staff/weeks/1/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Week 1")
     assert_accessible(page)
-    page.get_by_label("Theme:").fill(THEME)
-    page.get_by_label("Description:").fill("Meet your first mentor and say what you hope for.")
-    page.get_by_label("Discussion prompts:").fill("\n".join(PROMPTS))
+    page.get_by_label("Theme (English):").fill(THEME)
+    page.get_by_label("Description (English):").fill(
+        "Meet your first mentor and say what you hope for."
+    )
+    page.get_by_label("Discussion prompts (English):").fill("\n".join(PROMPTS))
     page.get_by_role("button", name="Save the week").click()
     expect(page).to_have_url(re.compile(rf"/pilots/{SLUG}/staff/weeks/$"))
     expect(notices(page)).to_contain_text("Week 1 is saved.")
@@ -145,9 +149,9 @@ def test_staff_run_a_pilot_and_the_invited_actor_follows_it(
     page.get_by_role("button", name="Add a material").click()  # a link styled as a button
     expect(page.get_by_role("heading", level=1)).to_have_text("New material")
     assert_accessible(page)
-    page.get_by_label("Title:").fill(MATERIAL)
+    page.get_by_label("Title (English):").fill(MATERIAL)
     page.get_by_label("Kind:").select_option(label="Text")
-    page.get_by_label("Text (Markdown):").fill(
+    page.get_by_label("Text (Markdown) (English):").fill(
         "## Before you start\n\n- Fill in your profile\n- Read the **weekly theme** every Monday"
     )
     page.get_by_role("checkbox", name="Required before the pilot starts").check()
@@ -254,8 +258,8 @@ def test_staff_run_a_pilot_and_the_invited_actor_follows_it(
     page.get_by_role("button", name="Write an announcement").click()  # a link styled as one
     expect(page.get_by_role("heading", level=1)).to_have_text("New announcement")
     assert_accessible(page)
-    page.get_by_label("Title:").fill(ANNOUNCEMENT)
-    page.get_by_label("Text (Markdown):").fill("We meet at **9** in the big hall.")
+    page.get_by_label("Title (English):").fill(ANNOUNCEMENT)
+    page.get_by_label("Text (Markdown) (English):").fill("We meet at **9** in the big hall.")
     page.get_by_label("To:").select_option(label="Everyone in the pilot")
     page.get_by_role("radio", name="Send now").check()
     page.get_by_role("button", name="Send or schedule").click()
