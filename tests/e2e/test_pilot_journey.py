@@ -189,7 +189,7 @@ def test_staff_run_a_pilot_and_the_invited_actor_follows_it(
     people = report.get_by_role("table", name="People to invite")
     expect(people).to_contain_text(ACTOR_EMAIL)
     expect(people).to_contain_text(ACTOR_NAME)
-    expect(people).to_contain_text("Actor (student)")
+    expect(people).to_contain_text("Aktori")  # the pilot's own word for its actors
     assert_accessible(page)
     page.get_by_role("button", name="Send 1 invitation").click()
     expect(page).to_have_url(re.compile(rf"/pilots/{SLUG}/staff/invitations/$"))
