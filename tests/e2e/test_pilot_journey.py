@@ -246,7 +246,7 @@ def test_staff_run_a_pilot_and_the_invited_actor_follows_it(
     staff_nav(page, "Participants")
     participants = page.get_by_role("table", name="Participants of the pilot")
     actor_row = participants.get_by_role("row").filter(has_text=ACTOR_EMAIL)
-    expect(actor_row).to_contain_text("Actor (student)")
+    expect(actor_row).to_contain_text("Aktori")  # the pilot's word
     expect(actor_row).to_contain_text("Yes")  # earns study credits, from the CSV file
     expect(actor_row.get_by_text("Done", exact=True)).to_be_visible()
     assert_accessible(page)
