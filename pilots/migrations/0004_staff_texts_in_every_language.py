@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pilots', '0002_broadcast_context_of_pilots'),
+        ('pilots', '0003_pilot_join_code'),
     ]
 
     operations = [

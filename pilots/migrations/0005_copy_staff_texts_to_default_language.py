@@ -25,6 +25,6 @@ def copy_to_default_language(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("pilots", "0003_staff_texts_in_every_language")]
+    dependencies = [("pilots", "0004_staff_texts_in_every_language")]
 
     operations = [migrations.RunPython(copy_to_default_language, migrations.RunPython.noop)]
