@@ -2,8 +2,9 @@
 view on gunicorn's sync workers.
 
 The pages are a signed-in actor's everyday ones on the demo data (`seed_demo`: the first
-pilot's 28 actors, 11 mentors, weekly themes, loops and conversations): their profile, the
-people directory, the pilot's home, the conversation list, a conversation, the notifications.
+pilot's 28 actors, 11 mentors, weekly themes, pairs and groups, conversations): their profile,
+the people directory, the pilot's home, the conversation list, a conversation, the
+notifications.
 Two servers run side by side, each with 2 workers, DEBUG off and collected static files:
 
 - `uvicorn`: uvicorn serving the ASGI application (how pages were served before W6; the

@@ -1,8 +1,8 @@
-"""The one way views reach a loop. Missing and not-allowed both raise 404.
+"""The one way views reach a group. Missing and not-allowed both raise 404.
 
-A loop's page (its members) is for its members and the pilot's staff. Its conversation is a
+A group's page (its members) is for its members and the pilot's staff. Its conversation is a
 messaging conversation that only its participants open (`messaging.access`): staff who are not
-members see who is in a loop, never what they write.
+members see who is in a group, never what they write.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from profiles.models import User
 
 
 def get_group_for_member(user: User, pk: int) -> Group:
-    """The loop `pk` if `user` is in it or runs its pilot (superusers too); else 404."""
+    """The group `pk` if `user` is in it or runs its pilot (superusers too); else 404."""
     if not getattr(user, "is_authenticated", False):
-        raise Http404("No such loop.")
+        raise Http404("No such group.")
     groups = Group.objects.select_related("pilot", "pilot__host", "conversation")
     if not user.is_superuser:
         member = GroupMember.objects.filter(group=OuterRef("pk"), user=user)
@@ -30,7 +30,7 @@ def get_group_for_member(user: User, pk: int) -> Group:
     try:
         return groups.get(pk=pk)
     except Group.DoesNotExist:
-        raise Http404("No such loop.") from None
+        raise Http404("No such group.") from None
 
 
 def open_groups_for(user: User) -> Any:
@@ -47,16 +47,16 @@ def open_groups_for(user: User) -> Any:
 
 
 def get_open_group(user: User, pk: int) -> Group:
-    """An open discussion group `user` may join; 404 for every other loop."""
+    """An open discussion group `user` may join; 404 for every other group."""
     if not getattr(user, "is_authenticated", False):
-        raise Http404("No such loop.")
+        raise Http404("No such group.")
     try:
         return open_groups_for(user).select_related("pilot", "conversation").get(pk=pk)
     except Group.DoesNotExist:
-        raise Http404("No such loop.") from None
+        raise Http404("No such group.") from None
 
 
 def get_group_for_staff(user: User, slug: str, pk: int) -> Group:
-    """A loop of the pilot `slug`, for that pilot's staff (and superusers)."""
-    group: Group = get_pilot_row_for_staff(user, slug, "loops", select=("conversation",), pk=pk)
+    """A group of the pilot `slug`, for that pilot's staff (and superusers)."""
+    group: Group = get_pilot_row_for_staff(user, slug, "groups", select=("conversation",), pk=pk)
     return group

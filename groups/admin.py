@@ -18,7 +18,7 @@ class GroupMemberInline(admin.TabularInline):
     show_change_link = True
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Members change through the services (groups.services), which keep the loop's
+        # Members change through the services (groups.services), which keep the group's
         # conversation participants in step: use the staff pages.
         return False
 
@@ -29,7 +29,7 @@ class GroupAdmin(admin.ModelAdmin):
     list_filter = ["kind", "mode", "is_open", ("archived_at", admin.EmptyFieldListFilter), "pilot"]
     search_fields = ["name", "description", "memberships__user__display_name"]
     list_select_related = ["pilot"]
-    # Kind, mode, members and archiving change through groups.services, which keep the loop's
+    # Kind, mode, members and archiving change through groups.services, which keep the group's
     # conversation (participants, read-only) in step.
     readonly_fields = [
         "pilot",
@@ -56,13 +56,13 @@ class GroupAdmin(admin.ModelAdmin):
     actions = ["archive"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        # A loop is created with its conversation by groups.services (the staff pages).
+        # A group is created with its conversation by groups.services (the staff pages).
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # archive instead: members keep the conversation's history
 
-    @admin.action(description=_("Archive the selected loops (conversations become read-only)"))
+    @admin.action(description=_("Archive the selected groups (conversations become read-only)"))
     def archive(self, request: HttpRequest, queryset: QuerySet[Group]) -> None:
         for group in queryset.select_related("conversation"):
             services.archive_group(group=group)

@@ -1,6 +1,6 @@
-"""The demo pilot's loops: pairs in the individual, reverse and peer modes, a mentoring group
+"""The demo pilot's groups: pairs in the individual, reverse and peer modes, a mentoring group
 (the group mode), and the discussion groups "IT field" and "Future skills", with a few
-messages in Finnish and English. `seed(pilot)` is idempotent: loops are found by name and
+messages in Finnish and English. `seed(pilot)` is idempotent: groups are found by name and
 messages carry fixed client ids, so running it again creates nothing new."""
 
 from __future__ import annotations
@@ -130,22 +130,22 @@ def _say(group: Group, messages: list[tuple[str, str]]) -> None:
 
 @transaction.atomic
 def seed(pilot: Pilot) -> list[Group]:
-    """The demo loops of `pilot`; what exists already is kept as it is."""
+    """The demo groups of `pilot`; what exists already is kept as it is."""
     if pilot.is_closed:
-        return list(pilot.loops.all())
+        return list(pilot.groups.all())
     staff = _person("staff")
-    loops = []
+    groups = []
     for mode, mentor_key, mentee_key, messages in PAIRS:
         mentor, mentee = _person(mentor_key), _person(mentee_key)
-        group = pilot.loops.filter(name=services.pair_name(mentor, mentee)).first()
+        group = pilot.groups.filter(name=services.pair_name(mentor, mentee)).first()
         if group is None:
             group = services.form_pair(
                 pilot=pilot, mentor=mentor, mentee=mentee, mode=mode, created_by=staff, force=True
             )
         _say(group, messages)
-        loops.append(group)
+        groups.append(group)
     for kind, name, description, is_open, members, messages in GROUPS:
-        group = pilot.loops.filter(name=name).first()
+        group = pilot.groups.filter(name=name).first()
         if group is None:
             group = services.create_group(
                 pilot=pilot,
@@ -157,5 +157,5 @@ def seed(pilot: Pilot) -> list[Group]:
                 member_ids=[_person(key).pk for key in members],
             )
         _say(group, messages)
-        loops.append(group)
-    return loops
+        groups.append(group)
+    return groups

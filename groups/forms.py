@@ -1,4 +1,4 @@
-"""Forms of the loop pages: staff form pairs and groups, add members and filter the list.
+"""Forms of the group pages: staff form pairs and groups, add members and filter the list.
 
 People are chosen among the pilot's participants; the value sent is the user's id and the
 cleaned value the Participation (so the label can say the role)."""
@@ -115,10 +115,10 @@ class AddMemberForm(forms.Form):
         field: forms.ModelChoiceField = self.fields["user"]  # type: ignore[assignment]
         field.queryset = participants_of(
             group.pilot, (Role.ACTOR, Role.MENTOR, Role.STAFF)
-        ).exclude(user__loop_memberships__group=group)
+        ).exclude(user__group_memberships__group=group)
 
 
-class LoopFilterForm(forms.Form):
+class GroupFilterForm(forms.Form):
     ACTIVE = "active"
     ARCHIVED = "archived"
     ALL = "all"

@@ -1,7 +1,9 @@
-"""Loops: the pairs, mentoring groups and discussion groups of a pilot, each with one
+"""Groups: the pairs, mentoring groups and discussion groups of a pilot, each with one
 conversation (a messaging Conversation of kind GROUP, context "group:<id>")."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -14,6 +16,9 @@ from mentoring.validators import validate_clean_text
 from messaging.models import Conversation
 from pilots.models import Pilot
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class GroupQuerySet(models.QuerySet["Group"]):
     def active(self) -> GroupQuerySet:
@@ -21,7 +26,7 @@ class GroupQuerySet(models.QuerySet["Group"]):
 
 
 class Group(models.Model):
-    """A loop: a pair, a mentoring group or a discussion group inside one pilot."""
+    """A group: a pair, a mentoring group or a discussion group inside one pilot."""
 
     class Kind(models.TextChoices):
         PAIR = "pair", _("Pair")
@@ -36,8 +41,29 @@ class Group(models.Model):
 
     PAIR_MODES = (Mode.INDIVIDUAL, Mode.REVERSE, Mode.PEER)
 
+    # Each mode, and the discussion group (which has none), in one sentence for participants:
+    # wherever a group's kind or mode shows, `explanation` says what it means.
+    EXPLANATIONS: dict[str, StrOrPromise] = {
+        Mode.INDIVIDUAL: _(
+            "An individual pair: a mentor from working life and a student talk one to one "
+            "about the student's questions."
+        ),
+        Mode.REVERSE: _(
+            "A reverse pair: the student mentors the professional on something the student "
+            "knows well, such as digital tools."
+        ),
+        Mode.PEER: _("A peer pair: two students mentor each other as equals."),
+        Mode.GROUP: _(
+            "A mentoring group: one or more mentors with several students, around shared questions."
+        ),
+        Kind.DISCUSSION: _(
+            "A discussion group: a topic space of the pilot where everyone in it may ask and "
+            "answer."
+        ),
+    }
+
     pilot = models.ForeignKey(
-        Pilot, verbose_name=_("pilot"), on_delete=models.CASCADE, related_name="loops"
+        Pilot, verbose_name=_("pilot"), on_delete=models.CASCADE, related_name="groups"
     )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind)
     mode = models.CharField(_("mode"), max_length=12, choices=Mode, blank=True)
@@ -54,7 +80,7 @@ class Group(models.Model):
         Conversation,
         verbose_name=_("conversation"),
         on_delete=models.PROTECT,
-        related_name="loop",
+        related_name="group",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -70,8 +96,8 @@ class Group(models.Model):
     objects = GroupQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("loop")
-        verbose_name_plural = _("loops")
+        verbose_name = _("group")
+        verbose_name_plural = _("groups")
         ordering = ["pilot", "kind", "name", "pk"]
         constraints = [
             # Pairs have one of the three pair modes, mentoring groups the group mode,
@@ -80,14 +106,14 @@ class Group(models.Model):
                 condition=Q(kind="pair", mode__in=["individual", "reverse", "peer"])
                 | Q(kind="mentoring", mode="group")
                 | Q(kind="discussion", mode=""),
-                name="loop_mode_fits_kind",
+                name="group_mode_fits_kind",
             ),
             models.CheckConstraint(
                 condition=Q(is_open=False) | Q(kind="discussion"),
-                name="loop_only_discussions_open",
+                name="group_only_discussions_open",
             ),
         ]
-        indexes = [models.Index(fields=["pilot", "kind"], name="loop_pilot_kind")]
+        indexes = [models.Index(fields=["pilot", "kind"], name="group_pilot_kind")]
 
     def __str__(self) -> str:
         return self.name
@@ -109,8 +135,13 @@ class Group(models.Model):
 
     @property
     def context(self) -> str:
-        """The label of the loop's conversation in messaging."""
+        """The label of the group's conversation in messaging."""
         return f"group:{self.pk}"
+
+    @property
+    def explanation(self) -> StrOrPromise:
+        """What the group's mode (or a discussion group) means, in one sentence."""
+        return self.EXPLANATIONS[self.mode or self.kind]
 
 
 class GroupMemberQuerySet(models.QuerySet["GroupMember"]):
@@ -134,13 +165,13 @@ class GroupMember(models.Model):
         MODERATOR = "moderator", _("Moderator")
 
     group = models.ForeignKey(
-        Group, verbose_name=_("loop"), on_delete=models.CASCADE, related_name="memberships"
+        Group, verbose_name=_("group"), on_delete=models.CASCADE, related_name="memberships"
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("person"),
         on_delete=models.CASCADE,
-        related_name="loop_memberships",
+        related_name="group_memberships",
     )
     role = models.CharField(_("role"), max_length=10, choices=Role)
     joined_at = models.DateTimeField(_("joined"), default=timezone.now)
@@ -148,13 +179,19 @@ class GroupMember(models.Model):
     objects = GroupMemberQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("loop member")
-        verbose_name_plural = _("loop members")
+        verbose_name = _("group member")
+        verbose_name_plural = _("group members")
         ordering = ["group", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["group", "user"], name="loop_member_unique"),
+            models.UniqueConstraint(fields=["group", "user"], name="group_member_unique"),
         ]
-        indexes = [models.Index(fields=["user", "group"], name="loop_member_user")]
+        indexes = [models.Index(fields=["user", "group"], name="group_member_user")]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.group} ({self.role})"
+
+    @property
+    def notice_source(self) -> str:
+        """The broadcast source of the notice that tells the member they are in the group:
+        once per membership (someone taken out and added again hears of it again)."""
+        return f"group-member:{self.pk}"

@@ -6,11 +6,12 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from groups import services
+from groups import listing, services
 from pilots.signals import (
     moderation_contexts,
     participant_removed,
     pilot_closed,
+    pilot_page_sections,
     pilot_reopened,
 )
 
@@ -32,5 +33,11 @@ def leave_on_participant_removed(sender: Any, pilot: Any, user: Any, **kwargs: A
 
 @receiver(moderation_contexts, dispatch_uid="groups_moderation_contexts")
 def group_contexts(sender: Any, pilot: Any, **kwargs: Any) -> list[str]:
-    """Reports about messages in a pilot's loops reach that pilot's moderation queue."""
+    """Reports about messages in a pilot's groups reach that pilot's moderation queue."""
     return services.group_contexts(pilot=pilot)
+
+
+@receiver(pilot_page_sections, dispatch_uid="groups_pilot_page_section")
+def pilot_page_section(sender: Any, participation: Any, request: Any, **kwargs: Any) -> str:
+    """The pilot's page lists the person's pairs and groups there, and groups to join."""
+    return listing.pilot_section(participation=participation, request=request)

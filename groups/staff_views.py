@@ -1,9 +1,9 @@
-"""The pilot's staff form and run its loops: the list, pairs (by hand or from suggestions),
+"""The pilot's staff form and run its groups: the list, pairs (by hand or from suggestions),
 mentoring and discussion groups, members, archiving.
 
 Every page reaches the pilot through `pilots.access.get_pilot_for_staff` (or
 `groups.access.get_group_for_staff`): for anyone but the pilot's staff it does not exist.
-Staff see who is in a loop, not what its members write.
+Staff see who is in a group, not what its members write.
 """
 
 from __future__ import annotations
@@ -19,24 +19,24 @@ from django.views.decorators.http import require_POST
 
 from groups import services
 from groups.access import get_group_for_staff
-from groups.forms import AddMemberForm, GroupForm, LoopFilterForm, PairForm
+from groups.forms import AddMemberForm, GroupFilterForm, GroupForm, PairForm
 from groups.models import Group, GroupMember
 from mentoring.types import AuthedRequest
 from pilots.access import get_pilot_for_staff
 from pilots.models import Participation, Role
 from profiles.models import Profile, User
 
-LOOPS_PER_PAGE = 50
+GROUPS_PER_PAGE = 50
 # suggest_pairs costs a handful of queries per actor: the page suggests for this many at once.
 SUGGESTED_ACTORS = 30
 
 
 @login_required
-def loops(request: AuthedRequest, slug: str) -> HttpResponse:
+def group_list(request: AuthedRequest, slug: str) -> HttpResponse:
     pilot = get_pilot_for_staff(request.user, slug)
     rows = Group.objects.filter(pilot=pilot)
-    form = LoopFilterForm(request.GET or None)
-    state = LoopFilterForm.ACTIVE
+    form = GroupFilterForm(request.GET or None)
+    state = GroupFilterForm.ACTIVE
     if form.is_valid():
         data = form.cleaned_data
         if data["kind"]:
@@ -44,9 +44,9 @@ def loops(request: AuthedRequest, slug: str) -> HttpResponse:
         if data["mode"]:
             rows = rows.filter(mode=data["mode"])
         state = data["state"] or state
-    if state == LoopFilterForm.ACTIVE:
+    if state == GroupFilterForm.ACTIVE:
         rows = rows.filter(archived_at__isnull=True)
-    elif state == LoopFilterForm.ARCHIVED:
+    elif state == GroupFilterForm.ARCHIVED:
         rows = rows.filter(archived_at__isnull=False)
     rows = rows.annotate(member_count=Count("memberships")).prefetch_related(
         # The names of a pair's two people; groups show their size only.
@@ -58,7 +58,7 @@ def loops(request: AuthedRequest, slug: str) -> HttpResponse:
             to_attr="pair_members",
         )
     )
-    page = Paginator(rows.order_by("kind", "name", "pk"), LOOPS_PER_PAGE).get_page(
+    page = Paginator(rows.order_by("kind", "name", "pk"), GROUPS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     query = request.GET.copy()
@@ -68,7 +68,7 @@ def loops(request: AuthedRequest, slug: str) -> HttpResponse:
         "groups/staff/list.html",
         {
             "pilot": pilot,
-            "section": "loops",
+            "section": "groups",
             "form": form,
             "page": page,
             "query": query.urlencode(),
@@ -131,7 +131,7 @@ def form_pair(request: AuthedRequest, slug: str) -> HttpResponse:
         "groups/staff/pair_form.html",
         {
             "pilot": pilot,
-            "section": "loops",
+            "section": "groups",
             "form": form,
             "refused_for_capacity": refused_for_capacity,
             "suggestions": suggestions,
@@ -165,7 +165,7 @@ def new_group(request: AuthedRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "groups/staff/group_form.html",
-        {"pilot": pilot, "section": "loops", "form": form},
+        {"pilot": pilot, "section": "groups", "form": form},
     )
 
 
@@ -178,7 +178,7 @@ def manage(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
         "groups/staff/manage.html",
         {
             "pilot": group.pilot,
-            "section": "loops",
+            "section": "groups",
             "group": group,
             "members": members,
             "add_form": None if group.is_pair else AddMemberForm(group=group),
@@ -210,7 +210,7 @@ def remove_member(request: AuthedRequest, slug: str, pk: int, user_id: int) -> H
     group = get_group_for_staff(request.user, slug, pk)
     membership = group.memberships.select_related("user").filter(user_id=user_id).first()
     if membership is None:
-        messages.error(request, _("This person is not in the loop."))
+        messages.error(request, _("This person is not in the group."))
         return redirect("groups:manage", slug=slug, pk=pk)
     try:
         services.remove_member(group=group, user=membership.user)

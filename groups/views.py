@@ -1,40 +1,38 @@
-"""What participants see of loops: their own loops, a loop's page with its members and a link
+"""What participants see of groups: their own groups, a group's page with its members and a link
 to its conversation, and the open discussion groups of their pilots to join or leave."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from groups import services
+from groups import listing, services
 from groups.access import get_group_for_member, get_open_group, open_groups_for
-from groups.models import GroupMember
+from groups.models import Group, GroupMember
 from mentoring.types import AuthedRequest
 from pilots.models import Participation, Role
 from profiles.models import Profile
 
 
 @login_required
-def my_loops(request: AuthedRequest) -> HttpResponse:
-    memberships = (
-        GroupMember.objects.filter(user=request.user)
-        .select_related("group", "group__pilot")
-        .order_by(
-            F("group__archived_at").asc(nulls_first=True),
-            "group__pilot__name",
-            "group__kind",
-            "group__name",
-        )
-    )
+def my_groups(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    in_pilot = Participation.objects.filter(user=user, role__in=[Role.ACTOR, Role.MENTOR]).exists()
+    rows = listing.my_groups(user=user)
     return render(
         request,
         "groups/list.html",
-        {"memberships": memberships, "open_total": open_groups_for(request.user).count()},
+        {
+            "rows": rows,
+            "in_pilot": in_pilot or bool(rows),
+            "joinable": list(listing.joinable_groups(user=user)) if in_pilot else [],
+            "discussion_explanation": Group.EXPLANATIONS[Group.Kind.DISCUSSION],
+        },
     )
 
 
@@ -74,7 +72,11 @@ def discussions(request: AuthedRequest) -> HttpResponse:
         .annotate(member_count=Count("memberships"), is_member=Exists(mine))
         .order_by("pilot__name", "name", "pk")
     )
-    return render(request, "groups/discussions.html", {"groups": groups})
+    return render(
+        request,
+        "groups/discussions.html",
+        {"groups": groups, "discussion_explanation": Group.EXPLANATIONS[Group.Kind.DISCUSSION]},
+    )
 
 
 @login_required

@@ -37,7 +37,7 @@ urlpatterns = [
             pattern_name="pilots:report_person", permanent=True, query_string=True
         ),
     ),
-    path("", include("groups.urls")),  # /loops/ and /pilots/<slug>/staff/loops/
+    path("", include("groups.urls")),  # /groups/ and /pilots/<slug>/staff/groups/
     # Avatars are re-encoded JPEGs we wrote ourselves; serving them from the app keeps the
     # deployment to one kind of process. A CDN or proxy may take this over.
     path(

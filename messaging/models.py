@@ -29,6 +29,7 @@ class Kind(models.TextChoices):
     WEEK = "week", _("The weekly theme")
     INVITATION = "invitation", _("Invitations")
     MESSAGE = "message", _("New messages in conversations")
+    GROUP = "group", _("Pairs and groups you are added to")
 
 
 class Broadcast(models.Model):
@@ -203,7 +204,8 @@ class ConversationQuerySet(models.QuerySet["Conversation"]):
 
 
 class Conversation(models.Model):
-    """A direct conversation between people, or the conversation of a group (a loop).
+    """A direct conversation between people, or the conversation of a group (a mentoring pair,
+    a mentoring group or a discussion group).
 
     Messaging knows nothing about pilots or groups: whoever creates a conversation decides who
     takes part (Participant rows) and may lock it (`read_only_since`) when its context closes.
@@ -212,6 +214,9 @@ class Conversation(models.Model):
     class Kind(models.TextChoices):
         DIRECT = "direct", _("Direct")
         GROUP = "group", _("Group")
+        # Two people whom someone else brought together (a mentoring pair): listed as the two,
+        # without the blocks and the person actions of a direct conversation.
+        PAIR = "pair", _("Pair")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind, default=Kind.DIRECT)
     subject = models.CharField(

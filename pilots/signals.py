@@ -20,3 +20,8 @@ participant_removed = Signal()
 # Asks which conversation contexts belong to `pilot`, so that its staff moderate the reports
 # filed under them: each receiver returns a list of context labels (e.g. `Group.context`).
 moderation_contexts = Signal()
+
+# Asks what the apps built on pilots show someone on the pilot's page (e.g. groups: their pairs
+# and groups there): each receiver returns a block of HTML, or "", for `participation` (the
+# pilot, the person and their role), rendered for `request`.
+pilot_page_sections = Signal()

@@ -27,7 +27,8 @@ from pilots.access import (
     get_participation,
 )
 from pilots.forms import JoinCodeForm
-from pilots.models import Material, MaterialCompletion, Participation, Role
+from pilots.models import Material, MaterialCompletion, Participation, Pilot, Role
+from pilots.signals import pilot_page_sections
 
 # Wrong codes one person may try per window: enough for typos, far too few to guess 32^8 codes.
 JOIN_RATE_SCOPE = "pilot-join"
@@ -117,6 +118,13 @@ def home(request: AuthedRequest, slug: str) -> HttpResponse:
             "required_total": len(required),
             "required_done": sum(1 for m in required if m.done),  # type: ignore[attr-defined,misc]
             "announcements": announcements_for(participation).order_by("-sent_at")[:5],
+            "sections": [
+                html
+                for _receiver, html in pilot_page_sections.send(
+                    sender=Pilot, participation=participation, request=request
+                )
+                if html
+            ],
             "calendar_url": request.build_absolute_uri(
                 reverse("pilots:calendar", args=[participation.calendar_token])
             ),

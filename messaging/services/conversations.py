@@ -156,13 +156,38 @@ def start_conversation(
 
 @transaction.atomic
 def create_group_conversation(
-    *, subject: str, context: str, member_ids: Iterable[int]
+    *,
+    subject: str,
+    context: str,
+    member_ids: Iterable[int],
+    kind: str = Conversation.Kind.GROUP,
 ) -> Conversation:
-    conversation = Conversation.objects.create(
-        kind=Conversation.Kind.GROUP, subject=subject, context=context
-    )
+    """A conversation whose participants the caller sets (a group's, or with kind PAIR a pair's
+    that someone formed for its two)."""
+    if kind == Conversation.Kind.DIRECT:
+        raise ValueError("Direct conversations are started with start_direct.")
+    conversation = Conversation.objects.create(kind=kind, subject=subject, context=context)
     set_participants(conversation=conversation, user_ids=member_ids)
     return conversation
+
+
+@transaction.atomic
+def post_introduction(*, conversation: Conversation, author: User, body: str) -> Message:
+    """The first message of a group's conversation, written by whoever formed the group (its
+    project staff), who need not take part in it. No notification of its own: the caller
+    tells the members that they are in the group."""
+    check_writable(conversation)
+    now = timezone.now()
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
+    message = Message.objects.create(
+        conversation=conversation,
+        sender=author,
+        body=body[: Message._meta.get_field("body").max_length],
+        client_id=uuid.uuid4(),
+        created_at=now,
+    )
+    events.message_created(message)
+    return message
 
 
 @transaction.atomic
@@ -190,7 +215,7 @@ def set_participants(*, conversation: Conversation, user_ids: Iterable[int]) -> 
 
 
 def lock_all(conversations: QuerySet[Conversation]) -> int:
-    """These conversations are read-only from now on (a closed pilot, an archived loop);
+    """These conversations are read-only from now on (a closed pilot, an archived group);
     how many were not yet."""
     return conversations.filter(read_only_since__isnull=True).update(read_only_since=timezone.now())
 

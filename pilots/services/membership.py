@@ -53,7 +53,7 @@ def add_participant(
 def remove_participant(*, pilot: Pilot, user: User, report: Report | None = None) -> None:
     """Take `user` out of the pilot: the pilot disappears for them, and their direct
     conversations in it become read-only and leave their open sockets; `participant_removed`
-    tells the apps built on pilots (groups take them out of its loops). Closes `report`."""
+    tells the apps built on pilots (groups take them out of its groups). Closes `report`."""
     Participation.objects.filter(pilot=pilot, user=user).delete()
     conversations.leave_context(user=user, context=pilot.context)
     signals.participant_removed.send(sender=Pilot, pilot=pilot, user=user)

@@ -15,7 +15,7 @@ from pilots.models import Pilot
 
 def moderated_contexts(pilot: Pilot) -> list[str]:
     """The contexts of the reports the pilot's staff moderate: the pilot's own, and those the
-    apps built on pilots file under it (groups: its loops), as `moderation_contexts` answers."""
+    apps built on pilots file under it (groups: its groups), as `moderation_contexts` answers."""
     answers = signals.moderation_contexts.send(sender=Pilot, pilot=pilot)
     return [pilot.context, *(found for _receiver, contexts in answers for found in contexts or ())]
 

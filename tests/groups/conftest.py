@@ -1,4 +1,4 @@
-"""Loops inside the running pilot of tests/conftest.py (alice an actor, mentor_maria a
+"""Groups inside the running pilot of tests/conftest.py (alice an actor, mentor_maria a
 mentor, staff_sam its staff), plus more people on demand.
 
 `actor(...)` and `mentor(...)` make someone and add them to `pilot` in that role.

@@ -1,4 +1,4 @@
-"""The demo pilot's loops: every mode, the two discussion groups and a mentoring group, with
+"""The demo pilot's groups: every mode, the two discussion groups and a mentoring group, with
 conversations in Finnish and English; seeding again creates nothing new."""
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ def counts() -> tuple[int, int, int, int, int]:
     )
 
 
-def test_seeding_creates_loops_in_every_mode_once() -> None:
+def test_seeding_creates_groups_in_every_mode_once() -> None:
     call_command("seed_demo")
     pilot = Pilot.objects.get(slug="speed-mentoring-spring")
-    loops = Group.objects.filter(pilot=pilot)
-    assert set(loops.values_list("mode", flat=True)) == {
+    groups = Group.objects.filter(pilot=pilot)
+    assert set(groups.values_list("mode", flat=True)) == {
         Group.Mode.INDIVIDUAL,
         Group.Mode.REVERSE,
         Group.Mode.PEER,
@@ -36,15 +36,15 @@ def test_seeding_creates_loops_in_every_mode_once() -> None:
         "",
     }
     assert set(
-        loops.filter(kind=Group.Kind.DISCUSSION, is_open=True).values_list("name", flat=True)
+        groups.filter(kind=Group.Kind.DISCUSSION, is_open=True).values_list("name", flat=True)
     ) == {"IT field", "Future skills"}
-    assert loops.filter(kind=Group.Kind.MENTORING).count() == 1
-    for loop in loops:
-        assert loop.conversation.context == f"group:{loop.pk}"
-        assert set(loop.conversation.participants.values_list("user_id", flat=True)) == set(
-            loop.memberships.values_list("user_id", flat=True)
+    assert groups.filter(kind=Group.Kind.MENTORING).count() == 1
+    for group in groups:
+        assert group.conversation.context == f"group:{group.pk}"
+        assert set(group.conversation.participants.values_list("user_id", flat=True)) == set(
+            group.memberships.values_list("user_id", flat=True)
         )
-        assert loop.conversation.messages.exists()
+        assert group.conversation.messages.exists()
     bodies = " ".join(Message.objects.values_list("body", flat=True))
     assert "Kiitos" in bodies  # Finnish
     assert "Welcome" in bodies  # and English

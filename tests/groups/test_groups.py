@@ -101,10 +101,11 @@ def test_actors_and_mentors_join_open_discussion_groups_and_can_write(
     assert services.join_group(group=it_field, user=alice) == membership  # twice: once
     assert participant_ids(it_field) == {alice.pk, mentor_maria.pk}
     say(alice, it_field, "Hei kaikki!")
-    assert it_field.conversation.messages.count() == 1
+    # After the introduction staff_sam's forming of the group opened it with
+    assert it_field.conversation.messages.count() == 2
 
 
-def test_closed_discussion_groups_and_other_loops_cannot_be_joined(
+def test_closed_discussion_groups_and_other_groups_cannot_be_joined(
     pilot: Pilot, pair: Group, alice: User, bob: User, staff_sam: User
 ) -> None:
     invitation_only = services.create_group(
@@ -204,11 +205,11 @@ def test_archiving_locks_the_conversation_but_keeps_its_history(
     assert pair.conversation.is_read_only
     with pytest.raises(ReadOnly):
         say(mentor_maria, pair)
-    # Members still read it.
-    assert get_conversation_for_participant(alice, pair.conversation_id).messages.count() == 1
+    # Members still read it (the introduction and alice's thanks).
+    assert get_conversation_for_participant(alice, pair.conversation_id).messages.count() == 2
 
 
-def test_closing_the_pilot_locks_its_loops_conversations_only(
+def test_closing_the_pilot_locks_its_groups_conversations_only(
     pilot: Pilot,
     pair: Group,
     it_field: Group,
@@ -231,7 +232,7 @@ def test_closing_the_pilot_locks_its_loops_conversations_only(
         say(mentor_maria, it_field)
 
 
-def test_reopening_a_closed_pilot_unlocks_its_loops_but_not_archived_ones(
+def test_reopening_a_closed_pilot_unlocks_its_groups_but_not_archived_ones(
     pilot: Pilot, pair: Group, it_field: Group, mentor_maria: User
 ) -> None:
     services.archive_group(group=pair)
@@ -246,14 +247,14 @@ def test_reopening_a_closed_pilot_unlocks_its_loops_but_not_archived_ones(
     assert pair.conversation.is_read_only  # archived before: stays so
 
 
-def test_archiving_a_pilot_locks_its_loops_too(pilot: Pilot, pair: Group) -> None:
+def test_archiving_a_pilot_locks_its_groups_too(pilot: Pilot, pair: Group) -> None:
     pilot.status = Pilot.Status.ARCHIVED
     pilot_services.update_pilot(pilot=pilot)
     pair.conversation.refresh_from_db()
     assert pair.conversation.is_read_only
 
 
-def test_saving_a_running_pilot_leaves_its_loops_writable(pilot: Pilot, pair: Group) -> None:
+def test_saving_a_running_pilot_leaves_its_groups_writable(pilot: Pilot, pair: Group) -> None:
     pilot.name = "Renamed"
     pilot_services.update_pilot(pilot=pilot)
     pair.conversation.refresh_from_db()
@@ -299,7 +300,7 @@ def test_staff_added_to_a_group_moderate_it(it_field: Group, staff_sam: User) ->
     assert staff_sam.pk in participant_ids(it_field)
 
 
-def test_someone_taken_out_of_the_pilot_leaves_its_loops(
+def test_someone_taken_out_of_the_pilot_leaves_its_groups(
     pilot: Pilot,
     pair: Group,
     it_field: Group,
@@ -324,6 +325,6 @@ def test_someone_taken_out_of_the_pilot_leaves_its_loops(
     assert participant_ids(pair) == {mentor_maria.pk}
     pair.refresh_from_db()
     assert pair.is_archived  # a pair without its mentee is over; maria keeps the history
-    assert participant_ids(elsewhere) == {alice.pk}  # other pilots' loops are untouched
+    assert participant_ids(elsewhere) == {alice.pk}  # other pilots' groups are untouched
     left = {p["conversation"] for group, p in live if p.get("action") == "leave"}
     assert left == {pair.conversation_id, it_field.conversation_id}

@@ -1,4 +1,4 @@
-"""Reports about messages in a loop reach the moderation queue of the loop's pilot only."""
+"""Reports about messages in a group reach the moderation queue of the group's pilot only."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from profiles.models import User
 pytestmark = pytest.mark.django_db
 
 
-def test_report_in_a_loop_reaches_its_pilots_queue(
+def test_report_in_a_group_reaches_its_pilots_queue(
     pilot: Pilot,
     other_pilot: Pilot,
     alice: User,

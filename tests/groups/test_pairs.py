@@ -34,13 +34,14 @@ def test_individual_pair_is_a_mentor_with_an_actor_and_gets_a_conversation(
 ) -> None:
     pair = form(pilot, mentor_maria, alice, Group.Mode.INDIVIDUAL)
     assert (pair.kind, pair.mode) == (Group.Kind.PAIR, Group.Mode.INDIVIDUAL)
-    assert pair.name == "Maria Mentor \N{EN DASH} Alice Actor"
+    assert pair.name == "Maria Mentor & Alice Actor"
     assert roles(pair) == {
         mentor_maria.pk: GroupMember.Role.MENTOR,
         alice.pk: GroupMember.Role.MENTEE,
     }
     conversation = Conversation.objects.get(pk=pair.conversation_id)
-    assert conversation.kind == Conversation.Kind.GROUP
+    assert conversation.kind == Conversation.Kind.PAIR
+    assert conversation.subject == "Maria Mentor & Alice Actor"
     assert conversation.context == f"group:{pair.pk}"
     assert participant_ids(pair) == {alice.pk, mentor_maria.pk}
 
@@ -148,7 +149,7 @@ def test_peer_pairs_need_no_capacity(pilot: Pilot, alice: User, bob: User) -> No
     assert form(pilot, alice, bob, Group.Mode.PEER)
 
 
-def test_archived_loops_and_closed_pilots_free_a_mentors_places(
+def test_archived_groups_and_closed_pilots_free_a_mentors_places(
     pilot: Pilot,
     make_pilot: Callable[..., Pilot],
     mentor_maria: User,
