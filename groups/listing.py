@@ -7,7 +7,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Value,
+    When,
+)
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
@@ -17,6 +27,15 @@ from groups.models import Group, GroupMember
 from messaging.services.conversations import unread_counts
 from pilots.models import Participation, Pilot, Role
 from profiles.models import User
+
+# Pairs first, then mentoring groups, then discussion groups.
+KIND_ORDER = Case(
+    *(
+        When(group__kind=kind, then=Value(rank))
+        for rank, kind in enumerate([Group.Kind.PAIR, Group.Kind.MENTORING, Group.Kind.DISCUSSION])
+    ),
+    output_field=IntegerField(),
+)
 
 
 @dataclass(frozen=True)
@@ -30,7 +49,7 @@ class GroupRow:
 
 def my_groups(*, user: User, pilot: Pilot | None = None) -> list[GroupRow]:
     """The user's pairs and groups (in `pilot`, or in all their pilots), active ones first,
-    then by pilot, kind and name. Three queries."""
+    then by pilot, kind (pairs first) and name. Three queries."""
     memberships = GroupMember.objects.filter(user=user)
     if pilot is not None:
         memberships = memberships.filter(group__pilot=pilot)
@@ -48,7 +67,7 @@ def my_groups(*, user: User, pilot: Pilot | None = None) -> list[GroupRow]:
         .order_by(
             F("group__archived_at").asc(nulls_first=True),
             "group__pilot__name",
-            "group__kind",
+            KIND_ORDER,
             "group__name",
         )
     )
