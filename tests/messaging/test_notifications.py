@@ -213,7 +213,14 @@ def test_settings_page_saves_a_choice_per_kind(
     assert checked(page.content) == {kind: "now" for kind in Kind.values}
 
     response = client.post(
-        url, {"announcement": "off", "week": "digest", "invitation": "now", "message": "digest"}
+        url,
+        {
+            "announcement": "off",
+            "week": "digest",
+            "invitation": "now",
+            "message": "digest",
+            "group": "off",
+        },
     )
 
     assert response.status_code == 302
@@ -223,6 +230,7 @@ def test_settings_page_saves_a_choice_per_kind(
         "week": "digest",
         "invitation": "now",
         "message": "digest",
+        "group": "off",
     }
     assert checked(client.get(url).content) == chosen
 
@@ -244,11 +252,23 @@ def test_chosen_settings_decide_which_email_rows_a_broadcast_queues(
 ) -> None:
     client_for(alice).post(
         reverse("messaging:settings"),
-        {"announcement": "off", "week": "now", "invitation": "now", "message": "now"},
+        {
+            "announcement": "off",
+            "week": "now",
+            "invitation": "now",
+            "message": "now",
+            "group": "now",
+        },
     )
     client_for(mentor_maria).post(
         reverse("messaging:settings"),
-        {"announcement": "digest", "week": "now", "invitation": "now", "message": "now"},
+        {
+            "announcement": "digest",
+            "week": "now",
+            "invitation": "now",
+            "message": "now",
+            "group": "now",
+        },
     )
 
     item = messaging.broadcast(
