@@ -121,7 +121,14 @@ def form_pair(request: AuthedRequest, slug: str) -> HttpResponse:
         except services.GroupError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("The pair %(name)s is formed.") % {"name": group.name})
+            messages.success(
+                request,
+                _(
+                    "The pair %(name)s is formed. Both are told, and their conversation opens "
+                    "with an introduction of them."
+                )
+                % {"name": group.name},
+            )
             return redirect("groups:form_pair", slug=slug)
     suggestions = (
         [] if pilot.is_closed else services.suggest_pairs(pilot=pilot, limit=SUGGESTED_ACTORS)
@@ -160,7 +167,14 @@ def new_group(request: AuthedRequest, slug: str) -> HttpResponse:
         except services.GroupError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("The group %(name)s is created.") % {"name": group.name})
+            messages.success(
+                request,
+                _(
+                    "The group %(name)s is created. Its members are told, and its conversation "
+                    "opens with an introduction of them."
+                )
+                % {"name": group.name},
+            )
             return redirect("groups:manage", slug=slug, pk=group.pk)
     return render(
         request,
@@ -200,7 +214,7 @@ def add_member(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     except services.GroupError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("%(name)s is added.") % {"name": user})
+        messages.success(request, _("%(name)s is added and told.") % {"name": user})
     return redirect("groups:manage", slug=slug, pk=pk)
 
 
