@@ -174,8 +174,8 @@ def create_group_conversation(
 @transaction.atomic
 def post_introduction(*, conversation: Conversation, author: User, body: str) -> Message:
     """The first message of a group's conversation, written by whoever formed the group (its
-    project staff), who need not take part in it. No notification of its own: the caller
-    tells the members that they are in the group."""
+    project staff), who need not take part in it. No notification of its own, nor a "new
+    messages" e-mail: the caller tells the members that they are in the group."""
     check_writable(conversation)
     now = timezone.now()
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
@@ -185,6 +185,9 @@ def post_introduction(*, conversation: Conversation, author: User, body: str) ->
         body=body[: Message._meta.get_field("body").max_length],
         client_id=uuid.uuid4(),
         created_at=now,
+    )
+    Participant.objects.filter(conversation=conversation, emailed_up_to_id__lt=message.pk).update(
+        emailed_up_to_id=message.pk
     )
     events.message_created(message)
     return message

@@ -5,11 +5,13 @@ Delivery runs in this process (eager tasks, also on the main pass)."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from groups import services
 from groups.models import Group
@@ -76,6 +78,9 @@ def test_forming_a_pair_tells_both_and_introduces_them_from_their_profiles(
     assert conversations.unread_counts(user=alice) == {pair.conversation_id: 1}
     assert conversations.unread_counts(user=mentor_maria) == {pair.conversation_id: 1}
     assert not Notification.objects.filter(kind=Kind.MESSAGE).exists()
+    # Nor does a "new messages" e-mail follow about it.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert messaging.send_message_emails(now=timezone.now() + datetime.timedelta(days=1)) == 0
 
 
 def test_a_pair_without_a_shared_topic_is_told_to_start_from_their_hopes(
