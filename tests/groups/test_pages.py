@@ -141,3 +141,26 @@ def test_an_archived_group_says_it_is_read_only(
     services.archive_group(group=pair)
     html = client_for(alice).get(f"/groups/{pair.pk}/").content.decode()
     assert "This group is archived" in html
+
+
+def test_a_groups_page_explains_its_mode_in_one_sentence(
+    pilot: Pilot,
+    alice: User,
+    mentor_maria: User,
+    staff_sam: User,
+    client_for: Callable[[User], Client],
+) -> None:
+    reverse = services.form_pair(
+        pilot=pilot,
+        mentor=alice,
+        mentee=mentor_maria,
+        mode=Group.Mode.REVERSE,
+        created_by=staff_sam,
+    )
+    page = Html(client_for(mentor_maria).get(f"/groups/{reverse.pk}/"))
+    assert text(page.one(".group-explanation")) == (
+        "A reverse pair: the student mentors the professional on something the student knows "
+        "well, such as digital tools."
+    )
+    staff_page = Html(client_for(staff_sam).get(f"/pilots/{pilot.slug}/staff/groups/{reverse.pk}/"))
+    assert "the student mentors the professional" in text(staff_page.one("main"))
