@@ -149,20 +149,20 @@ def _pair_introduction(group: Group, members: Sequence[User], profiles: dict[int
                         "learner": _name(who_learns),
                     }
                 )
-        common = [lang.name for lang in one.languages.all() if lang in other.languages.all()]
-        if common:
-            reasons.append(
-                gettext("You both speak %(languages)s.") % {"languages": join_words(common)}
-            )
-    if reasons:
-        lines += [gettext("Why you two:"), *reasons]
-    else:
-        lines.append(
+    if not reasons:
+        reasons.append(
             gettext(
                 "Your profiles do not yet name something one of you can share and the other "
                 "wants to learn: tell each other what you hope to get from this pair."
             )
         )
+    if one is not None and other is not None:
+        common = [lang.name for lang in one.languages.all() if lang in other.languages.all()]
+        if common:
+            reasons.append(
+                gettext("You both speak %(languages)s.") % {"languages": join_words(common)}
+            )
+    lines += [gettext("Why you two:"), *reasons]
     lines += ["", gettext("A good start: say hello and agree on a first question to talk about.")]
     return "\n".join(lines)
 

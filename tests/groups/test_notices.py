@@ -92,6 +92,7 @@ def test_a_pair_without_a_shared_topic_is_told_to_start_from_their_hopes(
     body = introduction(peers).body
     assert str(Group.EXPLANATIONS["peer"]) in body
     assert "Your profiles do not yet name something one of you can share" in body
+    assert "Why you two:" in body
 
 
 def test_e_mail_follows_each_members_setting(
