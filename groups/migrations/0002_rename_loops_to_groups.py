@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('groups', '0001_initial'),
-        ('messaging', '0006_group_notices_and_pair_conversations'),
+        ('messaging', '0007_group_notices_and_pair_conversations'),
         ('pilots', '0002_broadcast_context_of_pilots'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('messaging', '0005_broadcast_context'),
+        ('messaging', '0006_broadcast_translations'),
     ]
 
     operations = [
