@@ -11,6 +11,7 @@ urlpatterns = [
     path("settings/notifications/", views.notification_settings, name="settings"),
     path("conversations/", views.conversation_list, name="conversations"),
     path("conversations/<int:pk>/", views.conversation, name="conversation"),
+    path("conversations/<int:pk>/row/", views.conversation_row, name="row"),
     path("conversations/<int:pk>/send/", views.send, name="send"),
     path("conversations/<int:pk>/messages.json", views.history_json, name="history_json"),
     path("conversations/<int:pk>/messages/<int:message_pk>/edit/", views.edit, name="edit"),

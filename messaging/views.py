@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -8,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -81,6 +82,9 @@ def notification_settings(request: AuthedRequest) -> HttpResponse:
 
 CONVERSATIONS_PER_PAGE = 30
 HISTORY_PAGE = 50
+# Messages of one sender less than this many seconds apart show as one group (one name and
+# photo); chat.js gets it for the messages that arrive live.
+GROUP_GAP = 600
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,7 @@ class ConversationRow:
     conversation: Conversation
     others: list[Participant]
     unread: int
+    last: Message | None
 
 
 def _others(user: Any) -> Prefetch[Any]:
@@ -96,26 +101,61 @@ def _others(user: Any) -> Prefetch[Any]:
         "participants",
         queryset=Participant.objects.filter(left_at__isnull=True)
         .exclude(user=user)
-        .select_related("user")
+        .select_related("user__profile")
         .order_by("user__display_name", "pk"),
         to_attr="others",
     )
 
 
+def _listed(user: Any) -> QuerySet[Conversation]:
+    """The user's conversations as the list shows them: latest activity first, with the id
+    of the latest message (`last_id`) and the other participants."""
+    latest = Message.objects.filter(conversation=OuterRef("pk")).order_by("-pk").values("pk")[:1]
+    return (
+        Conversation.objects.of_user(user)
+        .annotate(activity=Coalesce("last_message_at", "created_at"), last_id=Subquery(latest))
+        .order_by("-activity", "-pk")
+        .prefetch_related(_others(user))
+    )
+
+
+def _rows(user: Any, items: Iterable[Conversation]) -> list[ConversationRow]:
+    """The rows of `items`: with their unread counts and latest messages (two queries)."""
+    items = list(items)
+    unread = conversations.unread_counts(user=user)
+    last_ids = [item.last_id for item in items if item.last_id]  # type: ignore[attr-defined]
+    latest = Message.objects.select_related("sender").in_bulk(last_ids) if last_ids else {}
+    return [
+        ConversationRow(
+            item,
+            getattr(item, "others", []),
+            unread.get(item.pk, 0),
+            latest.get(item.last_id),  # type: ignore[attr-defined]
+        )
+        for item in items
+    ]
+
+
 @login_required
 def conversation_list(request: AuthedRequest) -> HttpResponse:
-    items = (
-        Conversation.objects.of_user(request.user)
-        .annotate(activity=Coalesce("last_message_at", "created_at"))
-        .order_by("-activity", "-pk")
-        .prefetch_related(_others(request.user))
+    page = Paginator(_listed(request.user), CONVERSATIONS_PER_PAGE).get_page(
+        request.GET.get("page")
     )
-    page = Paginator(items, CONVERSATIONS_PER_PAGE).get_page(request.GET.get("page"))
-    unread = conversations.unread_counts(user=request.user)
-    rows = [
-        ConversationRow(item, getattr(item, "others", []), unread.get(item.pk, 0)) for item in page
-    ]
+    rows = _rows(request.user, page)
     return render(request, "messaging/conversations.html", {"page": page, "rows": rows})
+
+
+@login_required
+@require_GET
+def conversation_row(request: AuthedRequest, pk: int) -> HttpResponse:
+    """One row of the list, as the list page shows it (chat.js puts it on top of the list
+    when a conversation it does not show yet gets a message)."""
+    get_conversation_for_participant(request.user, pk)
+    item = _listed(request.user).filter(pk=pk).first()
+    if item is None:
+        raise Http404("No such conversation.")
+    (row,) = _rows(request.user, [item])
+    return render(request, "messaging/conversations.html#row", {"row": row})
 
 
 def _message_context(conversation: Conversation) -> dict[str, Any]:
@@ -154,6 +194,35 @@ def _write_refusal(
     return None, False
 
 
+def _arrange(messages: list[Message], *, viewer_id: int, last_read_id: int | None) -> None:
+    """Mark each message with where it stands among those shown (the message partial reads
+    these): `day_start` (the first of its day: a day heading), `continued` (the same sender as
+    the message before, soon after it: no name and photo again) and `first_unread` (the "new
+    messages" divider: the first one from someone else after what the viewer had read)."""
+    gap = datetime.timedelta(seconds=GROUP_GAP)
+    previous: Message | None = None
+    divider_placed = last_read_id is None
+    for message in messages:
+        day = timezone.localdate(message.created_at)
+        first_unread = (
+            not divider_placed
+            and message.pk > (last_read_id or 0)
+            and message.sender_id != viewer_id
+        )
+        divider_placed = divider_placed or first_unread
+        message.day_start = previous is None or timezone.localdate(previous.created_at) != day  # type: ignore[attr-defined]
+        message.first_unread = first_unread  # type: ignore[attr-defined]
+        message.continued = (  # type: ignore[attr-defined]
+            previous is not None
+            and not message.day_start  # type: ignore[attr-defined]
+            and not first_unread
+            and message.sender_id is not None
+            and message.sender_id == previous.sender_id
+            and message.created_at - previous.created_at < gap
+        )
+        previous = message
+
+
 def _conversation_page(
     request: AuthedRequest,
     conversation: Conversation,
@@ -181,6 +250,10 @@ def _conversation_page(
     ) or 0
     if shown and before is None:
         conversations.mark_read(user=request.user, conversation=conversation, up_to_id=shown[-1].pk)
+    # The divider marks what was new before this visit; not on a page of older messages.
+    _arrange(
+        shown, viewer_id=request.user.pk, last_read_id=last_read_id if before is None else None
+    )
     refusal, blocked_by_me = _write_refusal(request.user, conversation, other)
     context = {
         **_message_context(conversation),
@@ -190,10 +263,10 @@ def _conversation_page(
         "others": others,
         "other": other,
         "is_direct": is_direct,
-        "last_read_id": last_read_id,
         "write_refusal": refusal,
         "blocked_by_me": blocked_by_me,
         "form": form or MessageForm(),
+        "group_gap": GROUP_GAP,
     }
     return render(request, "messaging/conversation.html", context, status=status)
 
@@ -226,9 +299,24 @@ def send(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def history_json(request: AuthedRequest, pk: int) -> HttpResponse:
-    """What came after `after` (a reconnecting client resyncs), oldest first, at most 50: the
-    payloads of "message.new", each with its markup in the page's language."""
+    """The payloads of "message.new", each with its markup in the page's language, oldest
+    first: what came after `after` (a reconnecting client resyncs), at most 50, or the page
+    of 50 before `before` (scrolling up loads older ones) and whether there is more."""
     item = get_conversation_for_participant(request.user, pk)
+    read_only = item.is_read_only
+    if "before" in request.GET:
+        before = int_param(request.GET["before"])
+        if before is None:
+            return JsonResponse({"error": "before must be a message id"}, status=400)
+        older = conversations.history(conversation=item, before_id=before, limit=HISTORY_PAGE + 1)
+        return JsonResponse(
+            {
+                "messages": [
+                    events.message_payload(m, read_only=read_only) for m in older[-HISTORY_PAGE:]
+                ],
+                "has_older": len(older) > HISTORY_PAGE,
+            }
+        )
     after = int_param(request.GET.get("after", "0"))
     if after is None:
         return JsonResponse({"error": "after must be a message id"}, status=400)
@@ -238,7 +326,6 @@ def history_json(request: AuthedRequest, pk: int) -> HttpResponse:
         .values_list("last_read_id", flat=True)
         .first()
     ) or 0
-    read_only = item.is_read_only
     return JsonResponse(
         {
             "messages": [events.message_payload(m, read_only=read_only) for m in shown],
@@ -277,16 +364,24 @@ def edit(request: AuthedRequest, pk: int, message_pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def delete(request: AuthedRequest, pk: int, message_pk: int) -> HttpResponse:
+    """Asks first (a page of its own, so it works without JavaScript), deletes on POST."""
     message = _message_in(request.user, pk, message_pk)
+    back = f"{message.conversation.get_absolute_url()}#message-{message.pk}"
+    try:
+        conversations.check_may_change(user=request.user, message=message)
+    except MessagingError as refused:
+        messages.error(request, str(refused.message))
+        return redirect(back)
+    if request.method != "POST":
+        return render(request, "messaging/delete.html", {"message": message, "back": back})
     try:
         conversations.delete_message(user=request.user, message=message)
     except MessagingError as refused:
         messages.error(request, str(refused.message))
     else:
         messages.success(request, _("Your message is deleted."))
-    return redirect(f"{message.conversation.get_absolute_url()}#message-{message.pk}")
+    return redirect(back)
 
 
 @login_required

@@ -453,7 +453,7 @@ def history(
 ) -> list[Message]:
     """Messages after `after_id` (a reconnecting client resyncs), or the `limit` before
     `before_id` (loading older ones), oldest first."""
-    messages = conversation.messages.select_related("sender")
+    messages = conversation.messages.select_related("sender__profile")
     if after_id is not None:
         return list(messages.filter(pk__gt=after_id).order_by("pk")[:limit])
     if before_id is not None:

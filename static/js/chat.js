@@ -1,29 +1,50 @@
 // Live conversations: the upgrade of the conversation pages (DESIGN.md §4).
 //
-// Without this file the pages work by links and form POSTs. With it, the tab's WebSocket
-// (live.js, window.MentoringLive) brings new, edited and deleted messages, typing and unread
-// counts; the send form goes over the socket (its client_id makes a resend harmless) and falls
-// back to the normal POST when the socket is not open or gives no answer. A reconnect resyncs
-// over HTTP from the last message id seen (messages.json): the database is the truth. The
-// navigation's badges are live.js's.
+// Without this file the pages work by links and form POSTs: the latest 50 messages with a
+// "load older" link, a menu per message (a <details>: edit, delete, report) whose delete asks
+// on a page of its own, the send form. With it, the tab's WebSocket (live.js,
+// window.MentoringLive) brings new, edited and deleted messages, typing and unread counts;
+// the send form goes over the socket (its client_id makes a resend harmless) and falls back to
+// the normal POST when the socket is not open or gives no answer; Enter sends on a desktop
+// (Shift+Enter: a new line; on a phone Enter is a new line and the button sends); the page
+// opens at the "new messages" divider or the latest message, and scrolling up loads older
+// pages from messages.json in place; delete asks in a dialog. A reconnect resyncs over HTTP
+// from the last message id seen (messages.json): the database is the truth. The conversation
+// list moves a conversation with a new message to the top with its snippet, time and unread
+// badge from the live event, and asks for one row (messaging:row) only for a conversation it
+// does not show yet. The navigation's badges are live.js's.
 //
 // A message arrives rendered: "message.new" and "message.changed" (and messages.json) carry
 // its markup, the page's own template partial rendered once on the server for every viewer,
 // so a new message costs this tab no request. The server's escaped markup is parsed, never
 // built from strings here; this file only keeps what applies to its viewer (adapt): the edit
 // and delete controls on the viewer's own messages while they may still change them
-// (data-sender, data-created, the page's edit window), the report link on everyone else's.
-// Read state goes back once per burst of messages. Everything else is set with textContent.
-// No inline script, no eval: CSP-safe.
+// (data-sender, data-created, the page's edit window), the report link on everyone else's,
+// and what applies to its place (fit): the day heading only on a day's first message, one
+// name and photo for a sender's run of messages. Read state goes back once per burst of
+// messages. Everything else is set with textContent. No inline script, no eval: CSP-safe.
 (function () {
   "use strict";
 
   var chat = document.querySelector("[data-chat-conversation]");
   var list = document.querySelector("[data-chat-list]");
-  var live = window.MentoringLive;
-  if ((!chat && !list) || !live) {
+  var nav = document.querySelector("[data-live-user]");
+  if (!chat && !list) {
     return;
   }
+  // Without a socket (no WebSocket in this browser) the page still gets its layout, menus,
+  // older messages and keys; sending is the form's POST.
+  var live = window.MentoringLive || {
+    userId: nav ? Number(nav.dataset.liveUser) : null,
+    on: function () {},
+    send: function () {
+      return false;
+    },
+    isOpen: function () {
+      return false;
+    },
+    watch: function () {},
+  };
 
   var userId = live.userId;
   var conversationId = chat ? Number(chat.dataset.chatConversation) : null;
@@ -39,9 +60,15 @@
   var lastTypingSent = 0;
   var lastReadSent = 0;
   var readTimer = null;
-  var listReload = null; // the list reload queued and not started yet
+  var rowLoads = {}; // conversation id -> the row request under way
+  var counted = {}; // conversation id -> the newest message id the list's badge counts
   var readOnly = chat ? chat.dataset.readOnly === "1" : false;
   var editWindow = chat ? Number(chat.dataset.editWindow) || 0 : 0;
+  var groupGap = chat ? Number(chat.dataset.groupGap) || 0 : 0;
+  var chatEnd = document.getElementById("chat-end");
+  var olderBox = chat ? chat.querySelector("[data-older]") : null;
+  var loadingOlder = false;
+  var deleteDialog = document.getElementById("delete-dialog");
   // The server's clock against this one: the edit window is the server's.
   var clockSkew = chat ? Number(chat.dataset.now) * 1000 - Date.now() || 0 : 0;
 
@@ -91,6 +118,10 @@
     if (report && mine) {
       report.remove();
     }
+    var menu = item.querySelector("[data-menu]");
+    if (menu && !menu.querySelector("[data-own-actions], [data-report]")) {
+      menu.remove();
+    }
     var token = document.querySelector('input[name="csrfmiddlewaretoken"]');
     item.querySelectorAll('form[method="post"]').forEach(function (form) {
       if (token && !form.querySelector('input[name="csrfmiddlewaretoken"]')) {
@@ -100,12 +131,43 @@
     return item;
   }
 
-  // New messages in id order; a changed one replaces the one shown.
+  function previousMessage(item) {
+    var before = item.previousElementSibling;
+    return before && before.dataset && before.dataset.message ? before : null;
+  }
+
+  // What depends on the message before: the day heading only on a day's first message, and
+  // one name and photo for a sender's run of messages (as the server arranges the page).
+  function fit(item) {
+    if (!item) {
+      return;
+    }
+    var before = previousMessage(item);
+    var sameDay = before !== null && before.dataset.day === item.dataset.day;
+    var heading = item.querySelector("[data-day-heading]");
+    if (heading && sameDay) {
+      heading.remove();
+    }
+    var continued =
+      sameDay &&
+      item.dataset.sender !== "" &&
+      item.dataset.sender === before.dataset.sender &&
+      Number(item.dataset.created) - Number(before.dataset.created) < groupGap &&
+      !item.querySelector("[data-divider]");
+    item.classList.toggle("chat-message-continued", continued);
+  }
+
+  // New messages in id order; a changed one replaces the one shown (keeping its divider).
   function place(item) {
     var id = Number(item.dataset.message);
     var existing = document.getElementById(item.id);
     if (existing) {
+      var divider = existing.querySelector("[data-divider]");
+      if (divider) {
+        item.insertBefore(divider, item.querySelector(".chat-row"));
+      }
       existing.replaceWith(item);
+      fit(item);
       return;
     }
     var empty = chat.querySelector("[data-empty]");
@@ -118,10 +180,21 @@
       next = items[i];
     }
     messagesEl.insertBefore(item, next);
+    fit(item);
+    fit(next);
+  }
+
+  // The composer's own place (not where it sticks): the end of the conversation.
+  function bottomOffset() {
+    return chatEnd ? chatEnd.getBoundingClientRect().top + window.scrollY - window.innerHeight : 0;
   }
 
   function nearBottom() {
-    return window.innerHeight + window.scrollY >= document.body.scrollHeight - 200;
+    return !chatEnd || chatEnd.getBoundingClientRect().top <= window.innerHeight + 200;
+  }
+
+  function toBottom() {
+    window.scrollTo(0, Math.max(0, bottomOffset()));
   }
 
   // Messages as they come (an event or the history API), shown in place.
@@ -140,7 +213,7 @@
       }
     });
     if (added && stick) {
-      messagesEl.lastElementChild.scrollIntoView({ block: "end" });
+      toBottom();
     }
     if (toRead) {
       scheduleRead();
@@ -205,48 +278,141 @@
     badge.hidden = count <= 0;
   }
 
-  // A new message or a conversation the list does not show yet: load the list again and
-  // put the server's rows in place of these (parsed as a separate document, like messages).
-  function reloadList() {
-    if (listReload) {
-      return; // one reload, queued and not started yet, shows this too
-    }
-    listReload = queue.then(function () {
-      listReload = null;
-      return fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
-        .then(function (response) {
-          if (!response.ok) {
-            throw new Error("list " + response.status);
-          }
-          return response.text();
-        })
-        .then(function (html) {
-          var doc = new DOMParser().parseFromString(html, "text/html");
-          var fresh = doc.querySelector("[data-chat-list]");
-          if (fresh) {
-            list.replaceChildren.apply(list, Array.prototype.map.call(fresh.childNodes, function (node) {
-              return document.importNode(node, true);
-            }));
-          }
-        });
-    }).catch(function () {});
-    queue = listReload;
+  function rowsEl() {
+    return list.querySelector("[data-rows]");
   }
 
-  function showUnread(counts) {
-    var listed = {};
+  function rowOf(conversation) {
+    return list.querySelector('[data-conversation="' + Number(conversation) + '"]');
+  }
+
+  function firstPage() {
+    return list.dataset.firstPage === "1";
+  }
+
+  // The newest conversation on top; the page keeps its length.
+  function toTop(row) {
+    var rows = rowsEl();
+    rows.insertBefore(row, rows.firstElementChild);
+    var empty = list.querySelector("[data-empty]");
+    if (empty) {
+      empty.remove();
+    }
+    var perPage = Number(list.dataset.perPage) || 0;
+    while (perPage && rows.children.length > perPage) {
+      rows.lastElementChild.remove();
+    }
+  }
+
+  // Dates as the page's language writes them ("16.11.2026 klo 8.33", "16 Nov 2026, 08:33").
+  function formatTime(iso) {
+    var lang = document.documentElement.lang || "en";
+    try {
+      return new Intl.DateTimeFormat(lang === "en" ? "en-GB" : lang, {
+        dateStyle: "medium",
+        timeStyle: "short",
+      }).format(new Date(iso));
+    } catch (error) {
+      return iso;
+    }
+  }
+
+  function setSnippet(row, message) {
+    var snippet = row.querySelector("[data-snippet]");
+    if (!snippet) {
+      return;
+    }
+    var who = document.createElement("span");
+    who.dataset.snippetSender = "";
+    who.textContent = message.sender === userId ? list.dataset.you : message.sender_name;
+    var what = document.createElement("span");
+    what.dataset.snippetBody = "";
+    var text = message.hidden ? list.dataset.hidden : message.deleted ? list.dataset.deleted : message.body;
+    what.textContent = text.length > 120 ? text.slice(0, 119) + "…" : text;
+    snippet.replaceChildren(who, document.createTextNode(": "), what);
+    row.dataset.latest = String(message.id);
+  }
+
+  // One row from the server (a conversation this page does not show yet), put on top.
+  function loadRow(conversation) {
+    var key = String(conversation);
+    if (!firstPage() || rowLoads[key]) {
+      return;
+    }
+    var url = list.dataset.rowUrl.replace(/\/0\/$/, "/" + Number(conversation) + "/");
+    rowLoads[key] = fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("row " + response.status);
+        }
+        return response.text();
+      })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString("<ul>" + html + "</ul>", "text/html");
+        var fresh = doc.querySelector("li[data-conversation]");
+        if (fresh) {
+          var row = document.importNode(fresh, true);
+          var shownRow = rowOf(conversation);
+          if (shownRow) {
+            shownRow.replaceWith(row);
+          }
+          toTop(row);
+        }
+      })
+      .catch(function () {})
+      .then(function () {
+        delete rowLoads[key];
+      });
+  }
+
+  function onListMessage(message) {
+    var row = rowOf(message.conversation);
+    if (!row) {
+      loadRow(message.conversation);
+      return;
+    }
+    if (rowLoads[String(message.conversation)]) {
+      return; // the row on its way shows it
+    }
+    setSnippet(row, message);
+    var time = row.querySelector("[data-activity]");
+    if (time) {
+      time.dateTime = message.created_at;
+      time.textContent = formatTime(message.created_at);
+    }
+    var key = String(message.conversation);
+    if (message.sender !== userId && message.id > (counted[key] || 0)) {
+      counted[key] = message.id;
+      var badge = row.querySelector("[data-unread]");
+      var count = badge ? Number(badge.querySelector("[data-count]").textContent) || 0 : 0;
+      setBadge(badge, count + 1);
+      row.classList.add("conversation-unread");
+    }
+    if (firstPage()) {
+      toTop(row);
+    }
+  }
+
+  function onListChange(message) {
+    var row = rowOf(message.conversation);
+    if (row && row.dataset.latest === String(message.id)) {
+      setSnippet(row, message);
+    }
+  }
+
+  function showUnread(frame) {
+    var counts = frame.conversations || {};
+    counted = frame.latest || {};
     list.querySelectorAll("[data-conversation]").forEach(function (row) {
-      listed[row.dataset.conversation] = true;
       var n = counts[row.dataset.conversation] || 0;
       setBadge(row.querySelector("[data-unread]"), n);
       row.classList.toggle("conversation-unread", n > 0);
     });
-    var missing = Object.keys(counts).some(function (id) {
-      return counts[id] > 0 && !listed[id];
+    Object.keys(counts).forEach(function (id) {
+      if (counts[id] > 0 && !rowOf(id)) {
+        loadRow(id);
+      }
     });
-    if (missing) {
-      reloadList();
-    }
   }
 
   // --- Typing -----------------------------------------------------------------------------
@@ -291,7 +457,12 @@
     }
     clearTimeout(pending.timer);
     pending = null;
-    form.querySelector("button[type=submit]").disabled = false;
+    var button = form.querySelector("button[type=submit]");
+    var lostFocus = document.activeElement === button || document.activeElement === document.body;
+    button.disabled = false;
+    if (lostFocus) {
+      form.elements.body.focus(); // the button had it while it was disabled
+    }
     if (ok) {
       form.elements.body.value = "";
       form.elements.client_id.value = uuid4(); // the next message is a new one
@@ -344,12 +515,14 @@
       } else {
         resync();
       }
-    } else if (list && message.sender !== userId) {
-      // The server's list is exact: load it rather than count here.
-      reloadList();
+    } else if (list) {
+      onListMessage(message);
     }
   });
   live.on("message.changed", function (frame) {
+    if (list) {
+      onListChange(frame.message);
+    }
     if (chat && frame.message.conversation === conversationId && shown(frame.message.id)) {
       var item = parse(frame.message.html);
       if (item) {
@@ -380,7 +553,7 @@
   });
   live.on("unread", function (frame) {
     if (list) {
-      showUnread(frame.conversations || {});
+      showUnread(frame);
     }
   });
   live.on("open", resync);
@@ -392,12 +565,194 @@
     }
   });
 
+  // --- Older messages --------------------------------------------------------------------
+
+  // The page of messages before the first one shown, put above it without moving what the
+  // reader looks at.
+  function loadOlder() {
+    var first = messagesEl ? messagesEl.querySelector("[data-message]") : null;
+    if (loadingOlder || !olderBox || !first) {
+      return;
+    }
+    loadingOlder = true;
+    var top = first.getBoundingClientRect().top;
+    var url = chat.dataset.historyUrl + "?before=" + Number(first.dataset.message);
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) {
+          throw new Error("history " + response.status);
+        }
+        return response.json();
+      })
+      .then(function (data) {
+        (data.messages || []).forEach(function (message) {
+          var item = parse(message.html);
+          if (item && !shown(message.id)) {
+            messagesEl.insertBefore(adapt(item), first);
+            fit(item);
+          }
+        });
+        fit(first);
+        window.scrollBy(0, first.getBoundingClientRect().top - top);
+        var firstNow = messagesEl.querySelector("[data-message]");
+        if (data.has_older && firstNow) {
+          olderBox.querySelector("a").href = "?before=" + firstNow.dataset.message;
+        } else {
+          olderBox.remove();
+          olderBox = null;
+        }
+      })
+      .catch(function () {})
+      .then(function () {
+        loadingOlder = false;
+        watchOlder();
+      });
+  }
+
+  var olderObserver = null;
+
+  // When the "load older" link comes into view (scrolling up), load them.
+  function watchOlder() {
+    if (!olderBox || !("IntersectionObserver" in window)) {
+      return;
+    }
+    if (olderObserver) {
+      olderObserver.disconnect();
+    }
+    olderObserver = new IntersectionObserver(function (entries) {
+      if (entries.some(function (entry) { return entry.isIntersecting; })) {
+        loadOlder();
+      }
+    });
+    olderObserver.observe(olderBox);
+  }
+
+  // --- Message menus and the delete dialog -------------------------------------------------
+
+  function closeMenus(except) {
+    document.querySelectorAll("details[data-menu][open]").forEach(function (menu) {
+      if (menu !== except) {
+        menu.open = false;
+      }
+    });
+  }
+
+  function onMenuKey(event) {
+    var menu = event.target.closest ? event.target.closest("details[data-menu]") : null;
+    if (event.key === "Escape" && menu && menu.open) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    }
+  }
+
+  function onPageClick(event) {
+    var target = event.target;
+    var menu = target.closest ? target.closest("details[data-menu]") : null;
+    closeMenus(menu);
+    var link = target.closest ? target.closest("a[data-delete]") : null;
+    if (!link || !deleteDialog || typeof deleteDialog.showModal !== "function") {
+      return; // without the dialog: the confirmation page
+    }
+    event.preventDefault();
+    var item = link.closest("[data-message]");
+    var confirmForm = deleteDialog.querySelector("form");
+    confirmForm.action = link.getAttribute("href");
+    deleteDialog.dataset.message = item ? item.dataset.message : "";
+    if (menu) {
+      menu.open = false;
+    }
+    deleteDialog.showModal();
+  }
+
+  function onDeleteConfirmed(event) {
+    var messageId = Number(deleteDialog.dataset.message);
+    if (!messageId || !live.isOpen()) {
+      return; // the form's POST
+    }
+    event.preventDefault();
+    live.send({ type: "delete", message: messageId });
+    deleteDialog.close();
+    var item = document.getElementById("message-" + messageId);
+    var summary = item ? item.querySelector("summary") : null;
+    if (summary) {
+      summary.focus();
+    } else if (form) {
+      form.elements.body.focus();
+    }
+  }
+
+  // --- Keys and the first view ---------------------------------------------------------------
+
+  // Enter sends where there is a keyboard (Shift+Enter: a new line); on a touch screen or a
+  // narrow one Enter makes a new line and the button sends.
+  function enterSends() {
+    return window.matchMedia("(hover: hover) and (pointer: fine)").matches && window.innerWidth >= 768;
+  }
+
+  function showHint() {
+    var hint = document.getElementById("send-hint");
+    if (hint) {
+      hint.textContent = hint.dataset.text;
+      hint.hidden = !enterSends();
+    }
+  }
+
+  function onKey(event) {
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing || !enterSends()) {
+      return;
+    }
+    event.preventDefault();
+    if (form.elements.body.value.trim()) {
+      if (typeof form.requestSubmit === "function") {
+        form.requestSubmit();
+      } else {
+        form.querySelector("button[type=submit]").click();
+      }
+    }
+  }
+
+  // Open at the "new messages" divider, or at the latest message, the composer in view.
+  function firstView() {
+    if (location.hash) {
+      return; // a link to one message
+    }
+    var divider = messagesEl ? messagesEl.querySelector("[data-divider]") : null;
+    var target = bottomOffset();
+    if (divider) {
+      target = Math.min(target, divider.getBoundingClientRect().top + window.scrollY - 16);
+    }
+    window.scrollTo(0, Math.max(0, target));
+  }
+
+  if (chat) {
+    firstView();
+    watchOlder();
+    if (olderBox) {
+      olderBox.querySelector("a").addEventListener("click", function (event) {
+        if ("IntersectionObserver" in window) {
+          event.preventDefault();
+          loadOlder();
+        }
+      });
+    }
+    document.addEventListener("click", onPageClick);
+    document.addEventListener("keydown", onMenuKey);
+    if (deleteDialog) {
+      deleteDialog.querySelector("form").addEventListener("submit", onDeleteConfirmed);
+      deleteDialog.querySelector("[data-cancel]").addEventListener("click", function () {
+        deleteDialog.close();
+      });
+    }
+  }
   if (chat && open) {
     live.watch(conversationId); // read here as they arrive (not on a page of older ones)
   }
   if (form) {
     form.addEventListener("submit", onSubmit);
     form.elements.body.addEventListener("input", onInput);
+    form.elements.body.addEventListener("keydown", onKey);
+    showHint();
+    window.addEventListener("resize", showHint);
   }
   document.addEventListener("visibilitychange", function () {
     if (chat && open && document.visibilityState === "visible") {

@@ -26,8 +26,11 @@ def test_author_edits_and_deletes_within_the_window(
     html = client.get(page_url(conversation)).content.decode()
     edit_url = reverse("messaging:edit", args=[conversation.pk, message.pk])
     delete_url = reverse("messaging:delete", args=[conversation.pk, message.pk])
-    assert message_item(html, message).count(f'form[action="{edit_url}"]') == 1
-    assert message_item(html, message).count(f'form[action="{delete_url}"]') == 1
+    # One menu per message: its links lead to the edit page and the delete confirmation.
+    item = message_item(html, message)
+    assert item.count("details.chat-menu > summary") == 1
+    assert item.count(f'details.chat-menu a[href="{edit_url}"]') == 1
+    assert item.count(f'details.chat-menu a[href="{delete_url}"]') == 1
 
     client.post(edit_url, {"body": "Typo fixed"})
     message.refresh_from_db()
