@@ -13,6 +13,7 @@ from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -155,7 +156,9 @@ def conversation_row(request: AuthedRequest, pk: int) -> HttpResponse:
     if item is None:
         raise Http404("No such conversation.")
     (row,) = _rows(request.user, [item])
-    return render(request, "messaging/conversations.html#row", {"row": row})
+    # Without the request's context processors: a fragment has no navigation to count for.
+    html = render_to_string("messaging/conversations.html#row", {"row": row, "user": request.user})
+    return HttpResponse(html)
 
 
 def _message_context(conversation: Conversation) -> dict[str, Any]:
