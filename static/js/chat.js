@@ -339,7 +339,7 @@
     if (!firstPage() || rowLoads[key]) {
       return;
     }
-    var url = list.dataset.rowUrl.replace(/\/0\/$/, "/" + Number(conversation) + "/");
+    var url = list.dataset.rowUrl.replace(/\/0\/row\/$/, "/" + Number(conversation) + "/row/");
     rowLoads[key] = fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
       .then(function (response) {
         if (!response.ok) {
@@ -402,7 +402,7 @@
 
   function showUnread(frame) {
     var counts = frame.conversations || {};
-    counted = frame.latest || {};
+    counted = Object.assign({}, frame.latest); // a copy: live.js moves its own on
     list.querySelectorAll("[data-conversation]").forEach(function (row) {
       var n = counts[row.dataset.conversation] || 0;
       setBadge(row.querySelector("[data-unread]"), n);

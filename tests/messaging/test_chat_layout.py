@@ -58,7 +58,7 @@ def test_messages_are_grouped_by_day_and_by_sender(
     assert "chat-message-own" in classes[first.pk]
     assert "chat-message-own" not in classes[answer.pk]
     # The name stays in the markup for screen readers; the photo or initial beside each.
-    assert message_item(html, third).text(".chat-sender") == "Alice Actor"
+    assert message_item(html, third).text(".chat-sender strong") == "Alice Actor"
     assert message_item(html, answer).text(".chat-avatar .avatar-initial") == "M"
 
 
