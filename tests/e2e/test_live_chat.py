@@ -314,12 +314,13 @@ def test_a_live_message_costs_the_tab_no_request_and_looks_as_after_a_reload(
     own = actor_messages.last
     expect(own).to_contain_text(NO_JS)
     expect(own).to_have_class(re.compile(r"\bchat-message-own\b"))
-    expect(own.get_by_role("link", name="Edit")).to_have_count(1)  # in its closed menu
-    expect(own.get_by_role("link", name="Delete")).to_have_count(1)
-    expect(own.get_by_role("link", name="Report")).to_have_count(0)
+    # In its menu, closed: edit and delete on one's own, report on the others'.
+    expect(own.locator("details.chat-menu a[data-edit]")).to_have_count(1)
+    expect(own.locator("details.chat-menu a[data-delete]")).to_have_count(1)
+    expect(own.locator("[data-report]")).to_have_count(0)
     for theirs in actor_messages.all()[1:6]:
-        expect(theirs.get_by_role("link", name="Report")).to_have_count(1)
-        expect(theirs.get_by_role("link", name="Delete")).to_have_count(0)
+        expect(theirs.locator("details.chat-menu [data-report] a")).to_have_count(1)
+        expect(theirs.locator("[data-own-actions]")).to_have_count(0)
     live_markup = normalised(actor_messages.evaluate_all("items => items.map(i => i.outerHTML)"))
     for width, height in ((390, 844), (1366, 900)):
         actor_page.set_viewport_size({"width": width, "height": height})
