@@ -12,7 +12,8 @@
 // from the last message id seen (messages.json): the database is the truth. The conversation
 // list moves a conversation with a new message to the top with its snippet, time and unread
 // badge from the live event, and asks for one row (messaging:row) only for a conversation it
-// does not show yet. The navigation's badges are live.js's.
+// does not show yet (one the user has just joined, or one further down the list). The
+// navigation's badges are live.js's.
 //
 // A message arrives rendered: "message.new" and "message.changed" (and messages.json) carry
 // its markup, the page's own template partial rendered once on the server for every viewer,
@@ -408,11 +409,6 @@
       setBadge(row.querySelector("[data-unread]"), n);
       row.classList.toggle("conversation-unread", n > 0);
     });
-    Object.keys(counts).forEach(function (id) {
-      if (counts[id] > 0 && !rowOf(id)) {
-        loadRow(id);
-      }
-    });
   }
 
   // --- Typing -----------------------------------------------------------------------------
@@ -549,6 +545,12 @@
   live.on("typing", function (frame) {
     if (chat && frame.conversation === conversationId) {
       showTyping(frame.name);
+    }
+  });
+  live.on("membership", function (frame) {
+    // A conversation the user was just added to (started by someone, or a group formed).
+    if (list && frame.action === "join" && !rowOf(frame.conversation)) {
+      loadRow(frame.conversation);
     }
   });
   live.on("unread", function (frame) {
