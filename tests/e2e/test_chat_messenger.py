@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -147,6 +148,21 @@ def test_on_a_phone_the_conversation_opens_at_the_latest_message_ready_to_answer
     no_sideways_scroll(page)
     page.screenshot(path=str(tmp_path / "phone-older.png"), full_page=True)
     assert page.evaluate("window.sameDocument") is True
+
+    # In every language of the site: accessible, nothing sideways, the composer in view.
+    for code, _name in settings.LANGUAGES:
+        page.context.add_cookies(
+            [{"name": settings.LANGUAGE_COOKIE_NAME, "value": code, "url": live_site("/")}]
+        )
+        page.goto(live_site(conversation.get_absolute_url()))
+        expect(page.locator("html")).to_have_attribute("lang", code)
+        expect(items).to_have_count(50)
+        assert in_view(page, "#send-form textarea"), code
+        no_sideways_scroll(page)
+        assert_accessible(page)
+        page.goto(live_site("/conversations/"))
+        no_sideways_scroll(page)
+        assert_accessible(page)
 
 
 def test_one_menu_per_message_and_delete_asks_first(
