@@ -70,6 +70,7 @@
   var olderBox = chat ? chat.querySelector("[data-older]") : null;
   var loadingOlder = false;
   var deleteDialog = document.getElementById("delete-dialog");
+  var deleteRef = null; // the client id of the delete frame sent last
   // The server's clock against this one: the edit window is the server's.
   var clockSkew = chat ? Number(chat.dataset.now) * 1000 - Date.now() || 0 : 0;
 
@@ -540,6 +541,9 @@
   live.on("error", function (frame) {
     if (pending && frame.ref === pending.clientId) {
       finishSend(false, frame.message);
+    } else if (deleteRef && frame.ref === deleteRef) {
+      deleteRef = null;
+      setStatus(frame.message); // e.g. the time for changes has passed
     }
   });
   live.on("typing", function (frame) {
@@ -672,7 +676,8 @@
       return; // the form's POST
     }
     event.preventDefault();
-    live.send({ type: "delete", message: messageId });
+    deleteRef = uuid4(); // names the error frame if the server refuses
+    live.send({ type: "delete", message: messageId, client_id: deleteRef });
     deleteDialog.close();
     var item = document.getElementById("message-" + messageId);
     var summary = item ? item.querySelector("summary") : null;
