@@ -334,3 +334,14 @@ def test_the_list_moves_a_conversation_up_live_without_reloading(
     page.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
     no_sideways_scroll(page)
     assert_accessible(page)
+
+    # The conversation opens at the "new messages" divider, above the one unread message.
+    page.set_viewport_size(PHONE)
+    row.get_by_role("link", name="An older question").click()
+    divider = page.locator("[data-divider]")
+    expect(divider).to_have_text("New messages")
+    unread = Message.objects.filter(conversation=older).latest("pk")
+    expect(page.locator("#messages > li").last).to_have_id(f"message-{unread.pk}")
+    expect(page.locator(f"#message-{unread.pk} [data-divider]")).to_have_count(1)
+    assert in_view(page, "[data-divider]")
+    assert in_view(page, "#send-form textarea")
