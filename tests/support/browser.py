@@ -18,7 +18,7 @@ def sign_in(context: BrowserContext, url: str, email: str) -> Page:
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     page.goto(url)
-    page.get_by_label("Email").fill(email)
+    page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
