@@ -2,9 +2,9 @@
 view on gunicorn's sync workers.
 
 The pages are a signed-in actor's everyday ones on the demo data (`seed_demo`: the first
-pilot's 28 actors, 11 mentors, weekly themes, pairs and groups, conversations): their profile,
-the people directory, the pilot's home, the conversation list, a conversation, the
-notifications.
+pilot's 28 actors, 11 mentors, weekly themes, pairs and groups, conversations): Today, their
+profile, the people directory, the pilot's home, the conversation list, a conversation, the
+notifications; then Today and the profile page (the home Today replaced) each alone.
 Two servers run side by side, each with 2 workers, DEBUG off and collected static files:
 
 - `uvicorn`: uvicorn serving the ASGI application (how pages were served before W6; the
@@ -80,6 +80,7 @@ def actor_pages() -> tuple[list[str], tuple[str, str]]:
     if pilot is None or conversation is None:
         raise RuntimeError("seed_demo made no pilot or conversation for the demo actor")
     pages = [
+        "/",  # Today, the signed-in home since issue 9
         "/me/",
         "/people/",
         pilot.pilot.get_absolute_url(),
@@ -103,6 +104,9 @@ async def measure(
         "baseline": (gunicorn, ["/bench/bare/"]),
         "uvicorn": (uvicorn, pages),
         "gunicorn": (gunicorn, pages),
+        # Today against the profile page it replaced as the home, each alone, on gunicorn.
+        "today": (gunicorn, ["/"]),
+        "profile": (gunicorn, ["/me/"]),
     }
     for base, paths in loads.values():  # warm every worker: templates, connections, caches
         await load(base, paths, cookie, WARMUP_SECONDS)
@@ -178,6 +182,13 @@ def main() -> dict[str, Any]:
         "ratio_uvicorn": round(figures["uvicorn"]["rps"] / baseline, 3) if baseline else None,
         "ratio_gunicorn": round(figures["gunicorn"]["rps"] / baseline, 3) if baseline else None,
         "faster_page_server": faster,
+        # Today's pages per second / the profile page's (target >= 1 / 1.2: Today not slower
+        # than the profile page by more than 20 %).
+        "today_vs_profile": (
+            round(figures["today"]["rps"] / figures["profile"]["rps"], 3)
+            if figures["profile"]["rps"]
+            else None
+        ),
         "runs": RUNS,
         "seconds_per_run": RUN_SECONDS,
         "total_seconds": round(time.monotonic() - began, 1),

@@ -8,6 +8,7 @@ from django.dispatch import receiver
 
 from groups import listing, services
 from pilots.signals import (
+    capacity_contexts,
     moderation_contexts,
     participant_removed,
     pilot_closed,
@@ -41,3 +42,9 @@ def group_contexts(sender: Any, pilot: Any, **kwargs: Any) -> list[str]:
 def pilot_page_section(sender: Any, participation: Any, request: Any, **kwargs: Any) -> str:
     """The pilot's page lists the person's pairs and groups there, and groups to join."""
     return listing.pilot_section(participation=participation, request=request)
+
+
+@receiver(capacity_contexts, dispatch_uid="groups_capacity_contexts")
+def professional_contexts(sender: Any, user_ids: Any, **kwargs: Any) -> list[tuple[int, str]]:
+    """A mentor's pairs and mentoring groups count against their capacity."""
+    return services.professional_contexts(user_ids=user_ids)

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "messaging",
     "pilots",
     "groups",
+    "today",
 ]
 
 MIDDLEWARE = [
@@ -203,7 +204,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "profiles:me"
+LOGIN_REDIRECT_URL = "today"
 LOGOUT_REDIRECT_URL = "home"
 
 ACCOUNT_LOGIN_METHODS = {"email"}

@@ -16,6 +16,8 @@ handler500 = "mentoring.views.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("", views.home, name="today"),  # the same page: signed in, it is Today (today/)
+    path("today/", include("today.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("sw.js", views.service_worker, name="service_worker"),

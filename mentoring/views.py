@@ -15,7 +15,7 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
@@ -26,6 +26,7 @@ from django.views import i18n
 from django.views.decorators.http import require_GET, require_POST
 
 from profiles.services import remember_language
+from today import views as today_views
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +34,9 @@ RETRY_AFTER_SECONDS = 5
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """The front page: how it works for visitors, Today for people who are signed in."""
     if request.user.is_authenticated:
-        return redirect("profiles:me")
+        return today_views.today(request)  # type: ignore[arg-type]
     return render(request, "home.html")
 
 

@@ -45,7 +45,9 @@ def start_conversation(request: AuthedRequest, user_id: int) -> HttpResponse:
             for found in shared
             if found.may_start and found.theme
         ]
-        form = StartConversationForm(request.POST or None, themes=themes)
+        # Today's suggestions preselect this week's theme (?theme_of=<pilot context>).
+        initial = {"theme_of": request.GET.get("theme_of", "")}
+        form = StartConversationForm(request.POST or None, themes=themes, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
                 started = services.start_pilot_conversation(

@@ -25,3 +25,8 @@ moderation_contexts = Signal()
 # and groups there): each receiver returns a block of HTML, or "", for `participation` (the
 # pilot, the person and their role), rendered for `request`.
 pilot_page_sections = Signal()
+
+# Asks which pairs and groups count against the capacity of the people `user_ids` (mentors):
+# each receiver returns a list of (user id, conversation context) pairs, e.g. for every pair or
+# mentoring group in which that person is the professional (pilots.services.capacity).
+capacity_contexts = Signal()

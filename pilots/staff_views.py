@@ -8,7 +8,6 @@ superusers) it does not exist.
 from __future__ import annotations
 
 import copy
-import datetime
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.contrib import messages
@@ -53,6 +52,7 @@ from pilots.models import (
     Pilot,
     Role,
 )
+from pilots.services.membership import QUIET_AFTER, quiet
 from pilots.texts import languages
 
 if TYPE_CHECKING:
@@ -63,19 +63,12 @@ class _Orientation(TypedDict):
     orientation_done: int
 
 
-QUIET_AFTER = datetime.timedelta(days=7)
 PARTICIPANTS_PER_PAGE = 100
 ANNOUNCEMENTS_PER_PAGE = 25
 FAILED_PER_PAGE = 50
 
 
 # Queries ------------------------------------------------------------------------------------
-
-
-def _quiet(now: datetime.datetime) -> Q:
-    """No activity for QUIET_AFTER: last seen before then, or never seen and joined before then."""
-    cutoff = now - QUIET_AFTER
-    return Q(last_seen_at__lt=cutoff) | Q(last_seen_at__isnull=True, joined_at__lt=cutoff)
 
 
 def _required_total(pilot: Pilot) -> int:
@@ -120,7 +113,7 @@ def _people_summary(pilot: Pilot, required_total: int) -> dict[str, int]:
         mentor=Count("pk", filter=Q(role=Role.MENTOR)),
         staff=Count("pk", filter=Q(role=Role.STAFF)),
         credits=Count("pk", filter=Q(role=Role.ACTOR, earns_credits=True)),
-        quiet=Count("pk", filter=_quiet(now)),
+        quiet=Count("pk", filter=quiet(now)),
     )
     summary["unfinished"] = (
         _unfinished(_participants(pilot), required_total).count() if required_total else 0
@@ -341,7 +334,7 @@ def participants(request: AuthedRequest, slug: str) -> HttpResponse:
         if data["orientation_unfinished"]:
             rows = _unfinished(rows, required_total)
         if data["quiet"]:
-            rows = rows.filter(_quiet(timezone.now()))
+            rows = rows.filter(quiet(timezone.now()))
     page = Paginator(
         rows.order_by("role", "user__display_name", "pk"), PARTICIPANTS_PER_PAGE
     ).get_page(request.GET.get("page"))

@@ -62,14 +62,15 @@ def suggest_matches(
 ) -> list[Suggestion]:
     """The best `limit` matches for `profile` that `viewer` may see; `among` (a query of
     profiles or their ids), if given, limits the candidates further (e.g. a pilot's mentors)."""
-    wants = set(
-        profile.competence_links.filter(direction=ProfileCompetence.Direction.LEARN).values_list(
-            "competence_id", flat=True
-        )
-    )
+    # From what for_listing() prefetched, if it did (Today), else one query each.
+    wants = {
+        link.competence_id
+        for link in profile.competence_links.all()
+        if link.direction == ProfileCompetence.Direction.LEARN
+    }
     if not wants:
         return []
-    my_languages = set(profile.languages.values_list("pk", flat=True))
+    my_languages = {language.pk for language in profile.languages.all()}
 
     candidates = (
         Profile.objects.visible_to(viewer)

@@ -76,3 +76,10 @@ def remember_language(*, user: User, language: str) -> None:
         return
     User.objects.filter(pk=user.pk).update(language=code)
     user.language = code
+
+
+def set_availability(*, profile: Profile, is_available: bool) -> None:
+    """Whether the person (a mentor) takes new conversations; untaken, nobody can start one
+    with them (pilots' start rule)."""
+    profile.is_available = is_available
+    profile.save(update_fields=["is_available", "updated_at"])

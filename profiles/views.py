@@ -10,6 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Window
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,7 +18,6 @@ from mentoring.types import AuthedRequest
 from profiles.access import get_profile_for_viewer
 from profiles.cards import Card, load_cards, render_cards, start_footer
 from profiles.forms import AvatarForm, CompetenceFormSet, DirectoryFilterForm, ProfileForm
-from profiles.matching import suggest_matches
 from profiles.models import Organisation, Profile, ProfileQuerySet
 from profiles.offers import offers_for
 from profiles.services import ensure_profile, set_avatar
@@ -25,17 +25,17 @@ from profiles.services import ensure_profile, set_avatar
 
 @login_required
 def me(request: AuthedRequest) -> HttpResponse:
+    """The person's profile as others see it, with the way to edit it."""
     ensure_profile(user=request.user)  # type: ignore[arg-type]
     profile = Profile.objects.for_listing().get(pk=request.user.pk)
     return render(
         request,
-        "profiles/me.html",
+        "profiles/detail.html",
         {
             "profile": profile,
-            "missing": profile.missing_items(),
+            "is_me": True,
             "completeness": profile.completeness(),
-            "suggestions": suggest_matches(profile=profile, viewer=request.user),
-            "avatar_form": AvatarForm(),
+            "missing": profile.missing_items(),
         },
     )
 
@@ -50,7 +50,11 @@ def edit(request: AuthedRequest) -> HttpResponse:
         formset.save()
         messages.success(request, _("Your profile is saved."))
         return redirect("profiles:me")
-    return render(request, "profiles/edit.html", {"form": form, "formset": formset})
+    return render(
+        request,
+        "profiles/edit.html",
+        {"form": form, "formset": formset, "profile": profile, "avatar_form": AvatarForm()},
+    )
 
 
 @login_required
@@ -60,12 +64,12 @@ def avatar(request: AuthedRequest) -> HttpResponse:
     if "remove" in request.POST:
         set_avatar(profile=profile, image=None)
         messages.success(request, _("Your photo is removed."))
-        return redirect("profiles:me")
+        return redirect(reverse("profiles:edit") + "#photo")
     form = AvatarForm(request.POST, request.FILES)
     if form.is_valid():
         set_avatar(profile=profile, image=form.cleaned_data["avatar"])
         messages.success(request, _("Your photo is updated."))
-        return redirect("profiles:me")
+        return redirect(reverse("profiles:edit") + "#photo")
     return render(request, "profiles/avatar.html", {"form": form}, status=400)
 
 

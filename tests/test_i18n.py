@@ -27,6 +27,7 @@ from django.test import Client
 from django.utils import translation
 from django.utils.translation.template import templatize
 
+from pilots.models import Pilot
 from profiles import taxonomy
 from profiles.models import Competence, Language, User
 from tests.support.html import Html
@@ -390,9 +391,9 @@ SIGNED_IN = {
 }
 PAGES = {
     "/me/": {
-        "fi": ["Muokkaa profiilia", "Ehdotuksia sinulle"],
+        "fi": ["Muokkaa profiilia"],
         "en": ["Edit profile"],
-        "sv": ["Redigera profilen", "Förslag för dig"],
+        "sv": ["Redigera profilen"],
     },
     "/people/": {
         "fi": ["Tyhjennä suodattimet", "Suunta"],
@@ -550,10 +551,12 @@ def test_directory_in_finnish_counts_people_with_finnish_plurals(
 
 
 @pytest.mark.django_db
-def test_suggestion_reason_is_finnish_on_a_finnish_page(alice: User, mentor_maria: User) -> None:
+def test_suggestion_reason_is_finnish_on_a_finnish_page(
+    alice: User, mentor_maria: User, pilot: Pilot
+) -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE="fi")
     client.force_login(alice)
-    text = text_of(client.get("/me/").content)
+    text = text_of(client.get("/").content)  # Today's suggestions
     assert "Mentori: Osaa jakaa sen, mitä haluat oppia: Python-ohjelmointi." in text
     assert "Yhteiset kielenne: suomi." in text
 

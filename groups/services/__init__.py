@@ -13,6 +13,7 @@ from groups.services.capacity import (
     MentorUnavailable,
     check_capacity,
     mentor_loads,
+    professional_contexts,
 )
 from groups.services.membership import (
     add_member,
@@ -49,6 +50,7 @@ __all__ = [
     "lock_pilot_conversations",
     "mentor_loads",
     "pair_name",
+    "professional_contexts",
     "remove_member",
     "suggest_pairs",
     "tell_members",

@@ -54,6 +54,19 @@ def mentor_loads(*, user_ids: Iterable[int]) -> dict[int, int]:
     return dict(rows)  # type: ignore[arg-type]
 
 
+def professional_contexts(*, user_ids: Iterable[int]) -> list[tuple[int, str]]:
+    """(person, the group's conversation context) for each active pair and mentoring group in
+    which they are the professional, across the pilots that are not closed: what pilots counts
+    against a mentor's capacity besides direct conversations. One query."""
+    rows = GroupMember.objects.filter(
+        _professional_side(),
+        user_id__in=list(user_ids),
+        group__archived_at__isnull=True,
+        group__pilot__status__in=OPEN_PILOT_STATUSES,
+    ).values_list("user_id", "group_id")
+    return [(user_id, Group(pk=group_id).context) for user_id, group_id in rows]
+
+
 def check_capacity(*, professional: User) -> None:
     """Raise MentorUnavailable if the professional is not taking new mentees or is full.
 

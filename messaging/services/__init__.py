@@ -7,6 +7,7 @@
 - `digests`: the daily digest and the "new messages" e-mails
 - `notifications`: read marks and e-mail choices
 - `due`: messaging's scheduled work (`run_due`: the outbox sweeper, digests, message e-mails)
+- `waiting`: questions waiting for an answer (asked of me, asked by me)
 - `conversations`: conversations and their messages (start, send once per client id, edit,
   delete, read markers, unread counts, history, blocks, reports, read-only), called as
   `messaging.services.conversations.send_message(...)`: the caller (pilots, groups) has decided
@@ -27,11 +28,14 @@ from messaging.services.due import DueReport, run_due
 from messaging.services.emails import BroadcastEmail, render_email
 from messaging.services.notifications import mark_notifications_read, set_email_choice
 from messaging.services.sending import is_temporary
+from messaging.services.waiting import Waiting, asked_by, waiting_for
 
 __all__ = [
     "BroadcastEmail",
     "DueReport",
     "Outcome",
+    "Waiting",
+    "asked_by",
     "broadcast",
     "conversations",
     "deliver",
@@ -45,4 +49,5 @@ __all__ = [
     "send_digests",
     "send_message_emails",
     "set_email_choice",
+    "waiting_for",
 ]

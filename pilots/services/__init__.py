@@ -6,6 +6,7 @@ built on pilots learn of its changes through `pilots.signals`.
 """
 
 from pilots.services.announcements import post_announcement, send_announcement
+from pilots.services.capacity import capacity_used, capacity_used_by
 from pilots.services.conversations import (
     ALLOWED_PAIRS,
     ConversationRefused,
@@ -14,6 +15,8 @@ from pilots.services.conversations import (
     Why,
     conversation_offers,
     conversation_refusal,
+    mentor_refusal,
+    mentor_refusals,
     next_step,
     other_mentors,
     shared_pilots,
@@ -24,6 +27,7 @@ from pilots.services.conversations import (
 from pilots.services.due import DueReport, run_due
 from pilots.services.lifecycle import PilotClosed, create_pilot, ensure_open, update_pilot
 from pilots.services.membership import (
+    QUIET_AFTER,
     JoinRefused,
     add_participant,
     complete_material,
@@ -33,10 +37,12 @@ from pilots.services.membership import (
     may_start_conversations,
     normalise_join_code,
     orientation_done,
+    quiet,
     recipient_ids,
     remove_participant,
     rotate_join_code,
     touch,
+    touch_all,
 )
 from pilots.services.moderation import moderated_contexts, warn
 from pilots.services.nudges import ANSWER_NUDGE_AFTER, START_NUDGE_DAYS, send_nudges
@@ -45,6 +51,7 @@ from pilots.services.schedule import WEEK, current_themes, plan_weeks, publish_w
 __all__ = [
     "ALLOWED_PAIRS",
     "ANSWER_NUDGE_AFTER",
+    "QUIET_AFTER",
     "START_NUDGE_DAYS",
     "WEEK",
     "ConversationRefused",
@@ -55,6 +62,8 @@ __all__ = [
     "StartRefusal",
     "Why",
     "add_participant",
+    "capacity_used",
+    "capacity_used_by",
     "complete_material",
     "conversation_offers",
     "conversation_refusal",
@@ -65,6 +74,8 @@ __all__ = [
     "join_with_code",
     "managed_member_ids",
     "may_start_conversations",
+    "mentor_refusal",
+    "mentor_refusals",
     "moderated_contexts",
     "next_step",
     "normalise_join_code",
@@ -73,6 +84,7 @@ __all__ = [
     "plan_weeks",
     "post_announcement",
     "publish_week",
+    "quiet",
     "recipient_ids",
     "remove_participant",
     "rotate_join_code",
@@ -84,6 +96,7 @@ __all__ = [
     "start_refusal",
     "start_refusals",
     "touch",
+    "touch_all",
     "update_pilot",
     "warn",
 ]

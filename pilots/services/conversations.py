@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from messaging.models import Conversation
 from messaging.services import conversations
 from pilots.models import Material, Participation, Pilot, Role
+from pilots.services.capacity import capacity_used_by
 from pilots.services.schedule import current_themes
 from profiles.matching import Suggestion, suggest_matches
 from profiles.models import Profile, User
@@ -52,7 +53,7 @@ class Why(StrEnum):
     NOT_SHARED = "not_shared"  # no open pilot in common
     ROLES = "roles"  # their roles do not talk to each other (mentor and mentor)
     ORIENTATION = "orientation"  # the starter (an actor) has not finished the orientation
-    UNAVAILABLE = "unavailable"  # the mentor is not taking new conversations
+    UNAVAILABLE = "unavailable"  # the mentor is not taking new conversations, or is full
 
     @property
     def about_starter(self) -> bool:
@@ -89,6 +90,42 @@ def _participations(user: User) -> list[Participation]:
     return list(Participation.objects.filter(user=user).select_related("pilot"))
 
 
+def mentor_refusals(mentor_ids: Collection[int]) -> dict[int, StrOrPromise | None]:
+    """Per mentor, why nobody may start a new conversation with them now (they are not taking
+    new conversations, or their capacity is used up), or None. A fixed handful of queries."""
+    if not mentor_ids:
+        return {}
+    profiles = {
+        profile.pk: profile
+        for profile in Profile.objects.filter(pk__in=list(mentor_ids))
+        .select_related("user")
+        .only("is_available", "capacity", "user__display_name", "user__email")
+    }
+    used = capacity_used_by([pk for pk, profile in profiles.items() if profile.is_available])
+    refusals: dict[int, StrOrPromise | None] = {}
+    for pk in mentor_ids:
+        profile = profiles.get(pk)
+        if profile is None:
+            refusals[pk] = None
+            continue
+        name = profile.user.display_name or profile.user.email
+        if not profile.is_available:
+            refusals[pk] = _("%(name)s is not taking new conversations right now.") % {"name": name}
+        elif used[pk] >= profile.capacity:
+            refusals[pk] = _(
+                "%(name)s already has as many conversations as they can follow. "
+                "Try another mentor, or ask again later."
+            ) % {"name": name}
+        else:
+            refusals[pk] = None
+    return refusals
+
+
+def mentor_refusal(mentor: User) -> StrOrPromise | None:
+    """Why nobody may start a new conversation with `mentor` now, or None."""
+    return mentor_refusals([mentor.pk])[mentor.pk]
+
+
 def _pilot_rules(
     sender: User, participations: list[Participation], recipient_ids: Collection[int]
 ) -> dict[int, list[tuple[Pilot, StartRefusal | None]]]:
@@ -116,14 +153,9 @@ def _pilot_rules(
         if needs_orientation and theirs
         else ()
     )
-    # A mentor not taking new conversations (their profile says so) is not started with by
-    # actors and peers; the pilot's staff can still reach them.
-    mentors = {user_id for user_id, _pilot, role in theirs if role == Role.MENTOR}
-    unavailable = set(
-        Profile.objects.filter(pk__in=mentors, is_available=False).values_list("pk", flat=True)
-        if mentors
-        else ()
-    )
+    # A mentor not taking new conversations (their profile says so) or at capacity (README: "A
+    # mentor's capacity") is not started with by actors and peers; staff can still reach them.
+    busy = mentor_refusals({user_id for user_id, _pilot, role in theirs if role == Role.MENTOR})
     for user_id, pilot_id, their_role in theirs:
         participation = mine[pilot_id]
         pilot = participation.pilot
@@ -141,13 +173,9 @@ def _pilot_rules(
         elif (
             their_role == Role.MENTOR
             and participation.role != Role.STAFF
-            and user_id in unavailable
+            and (why_busy := busy.get(user_id)) is not None
         ):
-            refusal = StartRefusal(
-                Why.UNAVAILABLE,
-                _("This mentor is not taking new conversations right now."),
-                pilot,
-            )
+            refusal = StartRefusal(Why.UNAVAILABLE, why_busy, pilot)
         shared[user_id].append((pilot, refusal))
     return shared
 

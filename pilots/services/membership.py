@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +26,9 @@ from pilots.models import (
     new_join_code,
 )
 from profiles.models import User
+
+QUIET_AFTER = datetime.timedelta(days=7)
+
 
 # What a person may type around a code: spaces, dashes, lower case ("abcd-efgh").
 CODE_NOISE = re.compile(r"[\s\-\u2013\u2014]+")
@@ -148,6 +151,15 @@ def touch(*, participation: Participation) -> None:
     participation.last_seen_at = now
 
 
+def touch_all(*, user: User) -> None:
+    """Record activity in every pilot `user` takes part in (their Today page shows them all),
+    at most once a minute per participation, in one query."""
+    now = timezone.now()
+    Participation.objects.filter(user=user).filter(
+        Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=now - datetime.timedelta(minutes=1))
+    ).update(last_seen_at=now)
+
+
 def fellow_member_ids(user: User) -> QuerySet[Participation, Any]:
     """The ids of everyone who takes part in a pilot with `user` (as `values("user_id")`)."""
     mine = Participation.objects.filter(user=user).values("pilot_id")
@@ -158,3 +170,10 @@ def managed_member_ids(user: User) -> QuerySet[Participation, Any]:
     """The ids of everyone in the pilots `user` runs as staff (as `values("user_id")`)."""
     runs = Participation.objects.filter(user=user, role=Role.STAFF).values("pilot_id")
     return Participation.objects.filter(pilot_id__in=runs).values("user_id")
+
+
+def quiet(now: datetime.datetime) -> Q:
+    """Participations with no activity for QUIET_AFTER: last seen before then, or never seen
+    and joined before then."""
+    cutoff = now - QUIET_AFTER
+    return Q(last_seen_at__lt=cutoff) | Q(last_seen_at__isnull=True, joined_at__lt=cutoff)

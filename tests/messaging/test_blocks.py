@@ -106,5 +106,5 @@ def test_profile_page_offers_conversation_block_and_report(
 def test_suggestion_cards_offer_to_start_a_conversation(
     alice: User, mentor_maria: User, pilot: Pilot, client_for: Any
 ) -> None:
-    html = client_for(alice).get(reverse("profiles:me")).content.decode()
+    html = client_for(alice).get(reverse("today")).content.decode()
     assert reverse("pilots:start_conversation", args=[mentor_maria.pk]) in html

@@ -91,7 +91,7 @@ def stored_image(user: User) -> Image.Image:
 def assert_accepted(response: Any) -> None:
     errors = response.context["form"].errors if response.context else ""
     assert response.status_code == 302, errors
-    assert response["Location"] == "/me/"
+    assert response["Location"] == "/me/edit/#photo"
 
 
 def assert_refused(response: Any, message: str) -> None:
@@ -469,7 +469,7 @@ def test_removing_the_photo_clears_it_and_deletes_the_file(
         response = client.post(URL, {"remove": "1"})
 
     assert response.status_code == 302
-    assert response["Location"] == "/me/"
+    assert response["Location"] == "/me/edit/#photo"
     assert not avatar_of(alice)
     assert stored_files(settings) == []
 

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
+from pilots.models import Pilot
 from profiles.matching import suggest_matches
 from profiles.models import Profile, User
 
@@ -73,12 +74,13 @@ def test_nothing_to_learn_means_no_suggestions(make_user: Callable[..., User]) -
     assert suggested(me) == []
 
 
-def test_own_page_shows_suggestions_with_reasons(
+def test_today_shows_suggestions_with_reasons(
     alice: User,
     mentor_maria: User,
+    pilot: Pilot,
     client_for: Callable[[User], Client],
 ) -> None:
-    page = client_for(alice).get("/me/").content.decode()
+    page = client_for(alice).get("/").content.decode()
     assert "Maria Mentor" in page
     assert "Can share Python programming, which you want to learn." in page
     assert "You both speak Finnish." in page
