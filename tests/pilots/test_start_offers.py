@@ -186,12 +186,12 @@ def test_an_unavailable_mentor_cannot_be_started_with(
 
     assert profile.count(START) == 0
     assert profile.text(".start-refusal") == (
-        "This mentor is not taking new conversations right now. Other mentors to ask"
+        "Maria Mentor is not taking new conversations right now. Other mentors to ask"
     )
     assert profile.attr(".start-refusal a", "href") == start_url(mentor_maria)
     assert posted.status_code == 200
     assert Html(posted).text("[role=alert]") == (
-        "This mentor is not taking new conversations right now."
+        "Maria Mentor is not taking new conversations right now."
     )
     assert not Conversation.objects.exists()
     with pytest.raises(services.ConversationRefused):
