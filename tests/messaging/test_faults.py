@@ -113,8 +113,8 @@ def test_broker_down_when_staff_send_an_announcement_delivers_after_it_returns(
         response = client_for(staff_sam).post(
             reverse("pilots:new_announcement", args=[pilot.slug]),
             {
-                "title": "Room change",
-                "body": "We meet in B204.",
+                "title_en": "Room change",
+                "body_en": "We meet in B204.",
                 "audience": "everyone",
                 "when": "now",
             },

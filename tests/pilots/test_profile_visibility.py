@@ -68,6 +68,6 @@ def test_directory_query_count_with_pilot_visibility_is_constant(
         user = make_user(visibility=Profile.Visibility.PILOT_MEMBERS)
         services.add_participant(pilot=pilot, user=user, role=Role.ACTOR)
     client = client_for(alice)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(13):
         response = client.get("/people/")
     assert response.context["page"].paginator.count >= 20

@@ -273,8 +273,8 @@ def test_the_directorys_start_buttons_cost_the_same_for_5_and_40_cards(
     with django_assert_num_queries(len(few.captured_queries)):
         many = client.get("/people/")
     # session, user, filter lists, page, cards; participations, blocks, shared pilots,
-    # orientation, availability
-    with django_assert_max_num_queries(11):
+    # orientation, availability and capacity (profiles, running pilots, groups, conversations)
+    with django_assert_max_num_queries(14):
         client.get("/people/")
 
     # maria, sam (staff) and the available mentors; not alice herself
