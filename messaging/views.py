@@ -266,6 +266,7 @@ def _conversation_page(
         "others": others,
         "other": other,
         "is_direct": is_direct,
+        "is_pair": conversation.kind == Conversation.Kind.PAIR,
         "write_refusal": refusal,
         "blocked_by_me": blocked_by_me,
         "form": form or MessageForm(),

@@ -66,6 +66,11 @@ class SuggestionRow:
     is_reverse: bool  # a mentor who wants to learn something the person can share
     refusal: StrOrPromise | None  # why "Start a conversation" is not offered
     theme_of: str  # the context of a pilot whose theme the start page preselects
+    # The refusal is about the person themself (orientation not done), the same for every
+    # suggestion: Today says it once, above them, with the way forward.
+    refusal_is_mine: bool = False
+    next_url: str = ""
+    next_label: StrOrPromise = ""
 
     @property
     def card(self) -> object:
@@ -102,6 +107,11 @@ class Today:
     suggestions: list[SuggestionRow] = field(default_factory=list)
     availability: Availability | None = None
     profile: Profile | None = None
+
+    @property
+    def my_refusal(self) -> SuggestionRow | None:
+        """A suggestion whose refusal is about the person themself (said once for all)."""
+        return next((row for row in self.suggestions if row.refusal_is_mine), None)
 
     @property
     def in_no_pilot(self) -> bool:
@@ -226,17 +236,23 @@ def _suggestions(user: User, today: Today) -> list[SuggestionRow]:
     refusals = pilots.start_refusals(
         sender=user, recipient_ids=[suggestion.profile.pk for suggestion in found]
     )
-    why_not = {pk: None if refusal is None else refusal.message for pk, refusal in refusals.items()}
     rows = []
     for suggestion in found:
         other = suggestion.profile
         learns = {link.competence_id for link in other.learns()}
+        refusal = refusals[other.pk]
+        next_url, next_label = (
+            pilots.next_step(refusal, recipient_id=other.pk) if refusal else ("", "")
+        )
         rows.append(
             SuggestionRow(
                 suggestion=suggestion,
                 is_reverse=other.is_professional and bool(learns & my_shares),
-                refusal=why_not[other.pk],
+                refusal=refusal.message if refusal else None,
                 theme_of=theme_of,
+                refusal_is_mine=refusal is not None and refusal.why.about_starter,
+                next_url=next_url,
+                next_label=next_label,
             )
         )
     return rows

@@ -76,7 +76,7 @@ def test_an_actor_finds_their_pair_from_the_navigation_and_joins_a_discussion_gr
     page.set_default_timeout(WAIT_MS)
     expect.set_options(timeout=WAIT_MS)
     page.goto(live_site("/accounts/login/"))
-    page.get_by_label("Email").fill(alice.email)
+    page.get_by_label("E-mail address").fill(alice.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()

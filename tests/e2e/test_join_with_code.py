@@ -61,7 +61,7 @@ def test_a_student_joins_with_the_code_on_a_phone_then_can_start_a_conversation(
     make_user("Nina New", email="nina@example.com", learns=("programming-python",))
 
     page.goto(live_site("/accounts/login/"))
-    page.get_by_label("Email").fill("nina@example.com")
+    page.get_by_label("E-mail address").fill("nina@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()

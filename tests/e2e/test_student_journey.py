@@ -1,6 +1,7 @@
 """A new student's first visit, in Chromium against the real server: sign up, verify the
-e-mail address, fill the profile, meet a suggested mentor, find them in the directory. Every
-page passes axe-core with no serious or critical violation."""
+e-mail address, land on Today with the way into a pilot, fill the profile, join the pilot with
+its code, meet a suggested mentor on Today, find them in the directory. Every page passes
+axe-core with no serious or critical violation."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, expect
 
+from pilots import services as pilot_services
+from pilots.models import Pilot, Role
 from profiles.models import Organisation, Profile, User
 from tests.conftest import PASSWORD
 from tests.e2e.conftest import Mailbox, assert_accessible, screenshot_on_phone, text_body
@@ -24,6 +27,7 @@ def test_new_student_signs_up_fills_profile_and_finds_a_mentor(
     live_site: Callable[[str], str],
     smtp_server: Mailbox,
     make_user: Callable[..., User],
+    make_pilot: Callable[..., Pilot],
 ) -> None:
     page.set_default_timeout(WAIT_MS)
     expect.set_options(timeout=WAIT_MS)
@@ -45,6 +49,8 @@ def test_new_student_signs_up_fills_profile_and_finds_a_mentor(
         shares=("accounting",),
         languages=("fi",),
     )
+    pilot = make_pilot()
+    pilot_services.add_participant(pilot=pilot, user=mentor, role=Role.MENTOR)
 
     # Home, then sign up.
     page.goto(live_site("/"))
@@ -71,11 +77,16 @@ def test_new_student_signs_up_fills_profile_and_finds_a_mentor(
     assert_accessible(page)
     page.get_by_role("button", name="Confirm").click()
 
-    # Signed in, on an empty profile.
+    # Signed in, on Today: in no pilot yet, it says how to get in.
+    expect(page).to_have_url(live_site("/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Today, Sanni Student")
+    expect(page.get_by_role("heading", name="Get started: join a pilot")).to_be_visible()
+    assert_accessible(page)
+
+    # The own profile is empty and says so.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My profile").click()
     expect(page).to_have_url(re.compile(r"/me/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Sanni Student")
-    progress = page.locator("progress")
-    expect(progress).to_have_attribute("value", "0")
     expect(page.get_by_text("Your profile is 0 % complete.")).to_be_visible()
 
     # Fill it in.
@@ -98,17 +109,24 @@ def test_new_student_signs_up_fills_profile_and_finds_a_mentor(
     expect(page).to_have_url(re.compile(r"/me/$"))
     notices = page.get_by_role("region", name="Notices")
     expect(notices.get_by_role("status")).to_have_text("Your profile is saved.")
-    expect(progress).to_have_attribute("value", "75")
     expect(page.get_by_text("Your profile is 75 % complete.")).to_be_visible()
     assert_accessible(page)
 
-    # The mentor is suggested, with the reason; the other mentor is not.
+    # Join the pilot with the code its staff gave.
+    page.goto(live_site("/"))
+    page.get_by_role("button", name="Join with a code").click()  # a link styled by Pico
+    page.get_by_label("Invitation code").fill(pilot.join_code)
+    page.get_by_role("button", name="Join the pilot").click()
+
+    # Today now suggests the mentor, with the reason; not the other mentor (not in the pilot).
+    page.goto(live_site("/"))
     suggestions = page.get_by_role("region", name="Suggested for you")
     card = suggestions.get_by_role("article").filter(has_text="Maria Mentor")
     expect(card).to_contain_text("Can share Python programming, which you want to learn.")
     expect(card).to_contain_text("You both speak Finnish.")
     expect(suggestions).not_to_contain_text("Pekka Payroll")
-    screenshot_on_phone(page, "/tmp/e2e-me-phone.png")
+    assert_accessible(page)
+    screenshot_on_phone(page, "/tmp/e2e-today-phone.png")
 
     card.get_by_role("link", name="Maria Mentor").click()
     expect(page).to_have_url(re.compile(rf"/people/{mentor.pk}/$"))
@@ -144,5 +162,5 @@ def test_new_student_signs_up_fills_profile_and_finds_a_mentor(
     page.get_by_label("E-mail address").fill("sanni@example.com")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/me/$"))
-    expect(progress).to_have_attribute("value", "75")
+    expect(page).to_have_url(live_site("/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Today, Sanni Student")

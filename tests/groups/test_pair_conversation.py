@@ -39,3 +39,13 @@ def test_a_message_in_a_pair_notifies_as_from_the_other_person(
     )
     notice = Notification.objects.get(user=alice, source=f"conversation:{pair.conversation_id}")
     assert notice.subject == "New message from Maria Mentor"
+
+
+def test_the_pair_conversation_page_says_pair_not_group(
+    pair: Group, alice: User, client_for: Callable[[User], Client]
+) -> None:
+    page = Html(client_for(alice).get(pair.conversation.get_absolute_url()))
+
+    assert page.text("h1") == "Maria Mentor & Alice Actor"
+    assert "Pair: Maria Mentor" in page.text("main")
+    assert "Group:" not in page.text("main")

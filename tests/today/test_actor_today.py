@@ -159,9 +159,18 @@ def test_start_is_offered_only_where_allowed_otherwise_why(
     # ... and one whose start the pilot refuses says why instead of offering the button.
     Material.objects.create(pilot=pilot, title="Read", body="x", required=True, is_published=True)
     Pilot.objects.filter(pk=pilot.pk).update(requires_orientation=True)
-    card = suggestion_cards(today_page(client_for(alice)))["Olga Open"]
+    refused = today_page(client_for(alice))
+    card = suggestion_cards(refused)["Olga Open"]
     assert card.count('a[role="button"]') == 0
-    assert card.text(".today-refusal") == f"Finish the orientation of {pilot.name} first."
+    # The reason is the actor's own, the same for every suggestion: said once, above them,
+    # with the way to the orientation.
+    assert card.count(".today-refusal") == 0
+    said = section(refused, "#suggestions")
+    assert said.count(".today-refusal") == 1
+    assert said.text(".today-refusal") == (
+        f"Finish the orientation of {pilot.name} first. Go to the orientation"
+    )
+    assert said.attr(".today-refusal a", "href") == f"/pilots/{pilot.slug}/#materials-heading"
 
 
 def test_start_page_preselects_the_theme_from_today(
