@@ -164,3 +164,20 @@ def test_a_groups_page_explains_its_mode_in_one_sentence(
     )
     staff_page = Html(client_for(staff_sam).get(f"/pilots/{pilot.slug}/staff/groups/{reverse.pk}/"))
     assert "the student mentors the professional" in text(staff_page.one("main"))
+
+
+def test_a_groups_page_and_its_staff_pages_carry_the_pilots_band(
+    pilot: Pilot, pair: Group, alice: User, sam: Client, client_for: Callable[[User], Client]
+) -> None:
+    Pilot.objects.filter(pk=pilot.pk).update(accent_colour="#ffcc00")
+    staff = f"/pilots/{pilot.slug}/staff/groups/"
+    pages = [(client_for(alice), pair.get_absolute_url())] + [
+        (sam, url) for url in (staff, f"{staff}pair/", f"{staff}new/", f"{staff}{pair.pk}/")
+    ]
+    for client, url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = Html(response)
+        assert text(page.one(".pilot-band .pilot-band-name")) == pilot.name, url
+        # Yellow under white button text is 1.6:1; the page gets its 4.5:1 shade instead.
+        assert "--pilot-button: #8f7200;" in page.one("style[nonce]").text_content(), url
