@@ -277,6 +277,31 @@ def pilot(
 
 
 @pytest.fixture
+def actor(pilot: Pilot, make_user: Callable[..., User]) -> Callable[..., User]:
+    """Make another actor of `pilot`: `actor("Bea")`, with make_user's profile fields."""
+
+    def make(name: str | None = None, **fields: Any) -> User:
+        user = make_user(name, **fields)
+        pilot_services.add_participant(pilot=pilot, user=user, role=Role.ACTOR)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def mentor(pilot: Pilot, make_user: Callable[..., User]) -> Callable[..., User]:
+    """Make another mentor of `pilot` (a professional): `mentor("Olga", shares=(...))`."""
+
+    def make(name: str | None = None, **fields: Any) -> User:
+        fields.setdefault("kind", Profile.Kind.PROFESSIONAL)
+        user = make_user(name, **fields)
+        pilot_services.add_participant(pilot=pilot, user=user, role=Role.MENTOR)
+        return user
+
+    return make
+
+
+@pytest.fixture
 def other_pilot(make_pilot: Callable[..., Pilot], make_user: Callable[..., User]) -> Pilot:
     pilot = make_pilot("autumn-pilot")
     pilot_services.add_participant(pilot=pilot, user=make_user("Other Staff"), role=Role.STAFF)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
@@ -18,29 +17,8 @@ from groups import services as group_services
 from groups.models import Group
 from messaging.models import Conversation
 from pilots import services as pilot_services
-from pilots.models import Pilot, Role
-from profiles.models import Profile, User
-
-
-@pytest.fixture
-def actor(pilot: Pilot, make_user: Callable[..., User]) -> Callable[..., User]:
-    def make(name: str | None = None, **fields: Any) -> User:
-        user = make_user(name, **fields)
-        pilot_services.add_participant(pilot=pilot, user=user, role=Role.ACTOR)
-        return user
-
-    return make
-
-
-@pytest.fixture
-def mentor(pilot: Pilot, make_user: Callable[..., User]) -> Callable[..., User]:
-    def make(name: str | None = None, **fields: Any) -> User:
-        fields.setdefault("kind", Profile.Kind.PROFESSIONAL)
-        user = make_user(name, **fields)
-        pilot_services.add_participant(pilot=pilot, user=user, role=Role.MENTOR)
-        return user
-
-    return make
+from pilots.models import Pilot
+from profiles.models import User
 
 
 @pytest.fixture
