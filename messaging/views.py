@@ -36,7 +36,7 @@ from messaging.forms import (
     ReportForm,
 )
 from messaging.models import Block, Conversation, Message, Notification, Participant
-from messaging.services import conversations
+from messaging.services import conversations, reports
 from messaging.services.conversations import MessagingError
 
 
@@ -426,7 +426,7 @@ def report_page(
     """The report form about `person` (and `message`), filed under `context`."""
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        conversations.report(
+        reports.report(
             reporter=request.user,
             reported_user=person,
             message=message,

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from mentoring.types import AuthedRequest
 from messaging.models import Report
-from messaging.services import conversations
+from messaging.services import reports
 from pilots import services
 from pilots.access import get_pilot_for_staff, get_report_for_staff
 
@@ -54,7 +54,7 @@ def hide(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     if report.message is None:
         messages.error(request, _("This report is about a person, not a message."))
         return _back(slug)
-    conversations.hide_message(message=report.message, report=report)
+    reports.hide_message(message=report.message, report=report)
     messages.success(request, _("The message is hidden from everyone."))
     return _back(slug)
 
@@ -63,7 +63,7 @@ def hide(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def dismiss(request: AuthedRequest, slug: str, pk: int) -> HttpResponse:
     report = get_report_for_staff(request.user, slug, pk)
-    conversations.resolve_report(report=report, outcome=Report.Outcome.DISMISSED)
+    reports.resolve_report(report=report, outcome=Report.Outcome.DISMISSED)
     messages.success(request, _("The report is dismissed."))
     return _back(slug)
 

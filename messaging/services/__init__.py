@@ -12,6 +12,7 @@
   delete, read markers, unread counts, history, blocks, reports, read-only), called as
   `messaging.services.conversations.send_message(...)`: the caller (pilots, groups) has decided
   who takes part; messaging checks only its own rules.
+- `reports`: reports and what moderators do with them (file, close, hide a message)
 """
 
 from messaging.services import conversations

@@ -1,4 +1,5 @@
-"""Conversation state changes: start, send, edit, delete, read, block, report.
+"""Conversation state changes: start, send, edit, delete, read, block (reports and hiding a
+message: `reports.py`).
 
 Views, the WebSocket consumer and tasks all call these. Callers reach a conversation through
 `messaging.access.get_conversation_for_participant` first; the services check again what they
@@ -29,7 +30,6 @@ from messaging.models import (
     Message,
     Notification,
     Participant,
-    Report,
 )
 from profiles.models import User, preferred_language
 
@@ -471,36 +471,6 @@ def unblock(*, blocker: User, blocked: User) -> None:
     Block.objects.filter(blocker=blocker, blocked=blocked).delete()
 
 
-def report(
-    *,
-    reporter: User,
-    reported_user: User,
-    reason: str,
-    details: str = "",
-    message: Message | None = None,
-    context: str = "",
-) -> Report:
-    return Report.objects.create(
-        reporter=reporter,
-        reported_user=reported_user,
-        message=message,
-        reason=reason,
-        details=details,
-        context=context or (message.conversation.context if message else ""),
-    )
-
-
-def resolve_report(*, report: Report, outcome: str) -> bool:
-    """Close an open report with its outcome; False if it was already closed."""
-    if outcome == Report.Outcome.OPEN or outcome not in Report.Outcome.values:
-        raise ValueError(f"Not a closing outcome: {outcome}")
-    closed = Report.objects.filter(pk=report.pk, outcome=Report.Outcome.OPEN).update(
-        outcome=outcome, resolved_at=timezone.now()
-    )
-    report.refresh_from_db(fields=["outcome", "resolved_at"])
-    return bool(closed)
-
-
 @transaction.atomic
 def leave_context(*, user: User, context: str) -> None:
     """`user` is out of `context` (removed from a pilot): their direct conversations in it
@@ -515,15 +485,3 @@ def leave_context(*, user: User, context: str) -> None:
     Participant.objects.filter(conversation_id__in=ids, user=user).update(left_at=timezone.now())
     for conversation_id in ids:
         events.left(conversation_id=conversation_id, user_ids=[user.pk])
-
-
-@transaction.atomic
-def hide_message(*, message: Message, report: Report | None = None) -> None:
-    """A moderator hides a reported message from everyone."""
-    Message.objects.filter(pk=message.pk, hidden_at__isnull=True).update(hidden_at=timezone.now())
-    message.refresh_from_db()
-    if report is not None:
-        Report.objects.filter(pk=report.pk).update(
-            outcome=Report.Outcome.HIDDEN, resolved_at=timezone.now()
-        )
-    events.message_changed(message)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mentoring.errors import UserError
 from messaging.models import Report
-from messaging.services import conversations
+from messaging.services import conversations, reports
 from pilots import signals
 from pilots.models import (
     Announcement,
@@ -61,7 +61,7 @@ def remove_participant(*, pilot: Pilot, user: User, report: Report | None = None
     conversations.leave_context(user=user, context=pilot.context)
     signals.participant_removed.send(sender=Pilot, pilot=pilot, user=user)
     if report is not None:
-        conversations.resolve_report(report=report, outcome=Report.Outcome.REMOVED)
+        reports.resolve_report(report=report, outcome=Report.Outcome.REMOVED)
 
 
 def normalise_join_code(typed: str) -> str:

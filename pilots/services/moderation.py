@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from messaging import services as messaging
 from messaging.models import Kind, Report
-from messaging.services import conversations
+from messaging.services import reports
 from pilots import signals
 from pilots.models import Pilot
 
@@ -24,7 +24,7 @@ def warn(*, pilot: Pilot, report: Report) -> bool:
     """Close the report and tell the reported person, in the app (and by e-mail as they chose),
     that the pilot's staff have looked into a report about them. False if it was closed."""
     with transaction.atomic():
-        if not conversations.resolve_report(report=report, outcome=Report.Outcome.WARNED):
+        if not reports.resolve_report(report=report, outcome=Report.Outcome.WARNED):
             return False
         with translation.override(report.reported_user.preferred_language):
             subject = str(_("A note from the staff of %(pilot)s") % {"pilot": pilot.name})

@@ -10,7 +10,7 @@ from django.test import Client
 
 from groups import services
 from groups.models import Group
-from messaging.services import conversations
+from messaging.services import conversations, reports
 from pilots.models import Pilot
 from profiles.models import User
 
@@ -39,9 +39,7 @@ def test_report_in_a_group_reaches_its_pilots_queue(
         body="Rude words",
         client_id=uuid.uuid4(),
     )
-    conversations.report(
-        reporter=alice, reported_user=mentor_maria, message=message, reason="harassment"
-    )
+    reports.report(reporter=alice, reported_user=mentor_maria, message=message, reason="harassment")
     queue = client_for(staff_sam).get(f"/pilots/{pilot.slug}/staff/moderation/").content.decode()
     assert "Rude words" in queue
     other = client_for(other_staff).get(f"/pilots/{other_pilot.slug}/staff/moderation/")

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from messaging.models import Block, Report
-from messaging.services import conversations
+from messaging.services import conversations, reports
 from pilots.models import Pilot
 from profiles.models import User
 
@@ -31,11 +31,11 @@ def test_reports_show_the_reported_message_only(
             sender=mentor_maria, conversation=conversation, body=body, client_id=uuid.uuid4()
         )
     rude = conversation.messages.get(body="Something rude")
-    report = conversations.report(
+    report = reports.report(
         reporter=alice, reported_user=mentor_maria, reason=Report.Reason.HARASSMENT, message=rude
     )
     for _ in range(10):
-        conversations.report(reporter=mentor_maria, reported_user=alice, reason="spam")
+        reports.report(reporter=mentor_maria, reported_user=alice, reason="spam")
     client = client_for(superuser)
 
     with django_assert_max_num_queries(12):

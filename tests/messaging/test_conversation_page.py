@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from messaging.models import Conversation, Message
-from messaging.services import conversations
+from messaging.services import conversations, reports
 from pilots import services as pilot_services
 from pilots.models import Pilot, Role
 from profiles.models import User
@@ -203,7 +203,7 @@ def test_deleted_hidden_and_deleted_account_messages_show_as_such(
     deleted = say(alice, group, "Oops, wrong chat")
     conversations.delete_message(user=alice, message=deleted)
     hidden = say(leaver, group, "Something rude")
-    conversations.hide_message(message=hidden)
+    reports.hide_message(message=hidden)
     say(leaver, group, "A fine message")
     leaver.delete()
 

@@ -22,7 +22,7 @@ from django.utils import translation
 from messaging import events
 from messaging.live.database import signed_in_user
 from messaging.models import Conversation, Message
-from messaging.services import conversations
+from messaging.services import reports
 from profiles.models import User
 from tests.support.html import Html
 from tests.support.sockets import Live, Socket, db, send_frame, signed_in, store_message
@@ -123,7 +123,7 @@ async def test_edits_deletions_and_hiding_arrive_rendered(
 
     other = await db(store_message)(mentor_maria, conversation, "Something rude")
     await next_of(alice_socket, "message.new")
-    await db(conversations.hide_message)(message=other)
+    await db(reports.hide_message)(message=other)
     item = Html((await next_of(alice_socket, "message.changed"))["message"]["html"])
     assert item.text(".chat-body") == "Hidden by a moderator"
 

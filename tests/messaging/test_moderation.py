@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from messaging.models import Broadcast, Conversation, Delivery, Message, Report
-from messaging.services import conversations
+from messaging.services import conversations, reports
 from pilots import services as pilot_services
 from pilots import signals as pilot_signals
 from pilots.models import Participation, Pilot, Role
@@ -38,7 +38,7 @@ def reported(
     say(alice, conversation, "A private question about my studies")
     rude = say(mentor_maria, conversation, "A rude answer")
     say(mentor_maria, conversation, "Another private line")
-    report = conversations.report(
+    report = reports.report(
         reporter=alice,
         reported_user=mentor_maria,
         message=rude,
@@ -194,9 +194,7 @@ def test_moderation_queue_makes_a_constant_number_of_queries(
 ) -> None:
     conversation = talk(alice, mentor_maria)
     for message in many(mentor_maria, conversation, count):
-        conversations.report(
-            reporter=alice, reported_user=mentor_maria, message=message, reason="spam"
-        )
+        reports.report(reporter=alice, reported_user=mentor_maria, message=message, reason="spam")
     client = client_for(staff_sam)
 
     with django_assert_max_num_queries(8):  # one of them: the Admin link checks permissions
@@ -228,13 +226,13 @@ def test_reports_from_conversations_that_belong_to_the_pilot_reach_its_queue(
     elsewhere = conversations.create_group_conversation(
         subject="Other", context="group:78", member_ids=[alice.pk, mentor_maria.pk]
     )
-    in_loop = conversations.report(
+    in_loop = reports.report(
         reporter=alice,
         reported_user=mentor_maria,
         message=say(mentor_maria, loop, "Rude in the loop"),
         reason="spam",
     )
-    conversations.report(
+    reports.report(
         reporter=alice,
         reported_user=mentor_maria,
         message=say(mentor_maria, elsewhere, "Rude elsewhere"),
